@@ -1,0 +1,51 @@
+# Everything a contributor or CI runs. A fresh machine needs Python 3.11+ and make:
+# the first target that needs tools creates .venv and installs the pinned ones.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TERRAFORM := $(BIN)/python tools/terraform.py
+
+.DEFAULT_GOAL := help
+.PHONY: help venv test fmt lint package plan apply clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(STAMP) ## Create .venv and install the pinned development tools
+
+test: $(STAMP) ## Lint, then run every offline test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(TERRAFORM) fmt -check -recursive
+	$(BIN)/pytest
+
+fmt: $(STAMP) ## Rewrite Python and Terraform files in the canonical format
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(TERRAFORM) fmt -recursive
+
+lint: $(STAMP) ## Check formatting and lint without changing files
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(TERRAFORM) fmt -check -recursive
+
+package: $(STAMP) ## Build the Lambda zip as the module does and print its size
+	$(BIN)/python -m tools.package
+
+plan apply: ## Plan or apply examples/complete (needs terraform and AWS credentials)
+	@command -v terraform >/dev/null || { echo "make $@ needs a terraform binary on PATH (https://developer.hashicorp.com/terraform/install)"; exit 1; }
+	@$(BIN)/python -c 'import boto3,sys; sys.exit(0 if boto3.Session().get_credentials() else 1)' 2>/dev/null \
+		|| { echo "make $@ needs AWS credentials (aws configure, or AWS_PROFILE / AWS_ACCESS_KEY_ID)"; exit 1; }
+	cd examples/complete && terraform init -input=false && terraform $@
+
+clean: ## Remove the virtualenv, build output and Terraform working files
+	rm -rf $(VENV) .build .pytest_cache .ruff_cache
+	find . -name .terraform -type d -prune -exec rm -rf {} +

