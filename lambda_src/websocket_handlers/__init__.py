@@ -1,0 +1,7 @@
+"""Lambda handlers for an API Gateway WebSocket API.
+
+The package is the root of the deployment zip. Each route's function imports one
+handler module (`connect`, `disconnect`, `echo`); the other modules are the small
+pieces those handlers share: settings, the event accessor, logging, responses,
+the DynamoDB connection store and the `@connections` sender.
+"""

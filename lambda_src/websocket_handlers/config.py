@@ -1,0 +1,121 @@
+"""Settings read from the environment the Terraform module sets on each function.
+
+Handlers load their settings at import time, during the Lambda cold start, so a
+misconfigured function fails on its first invocation with a message naming the
+variable, rather than half-working until a code path first reads it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+__all__ = [
+    "AWS_REGION",
+    "CONNECTIONS_TABLE",
+    "CONNECTION_TTL_SECONDS",
+    "MANAGEMENT_API_ENDPOINT",
+    "ConfigError",
+    "Settings",
+    "load_settings",
+]
+
+CONNECTIONS_TABLE = "CONNECTIONS_TABLE"
+CONNECTION_TTL_SECONDS = "CONNECTION_TTL_SECONDS"
+MANAGEMENT_API_ENDPOINT = "MANAGEMENT_API_ENDPOINT"
+AWS_REGION = "AWS_REGION"
+
+# DynamoDB's own rule for table names.
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+
+
+class ConfigError(RuntimeError):
+    """An environment variable is missing or has a value the handlers cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a handler needs to know about its deployment.
+
+    Attributes:
+        connections_table: name of the DynamoDB table holding live connections.
+        connection_ttl_seconds: how long a connection record lives before DynamoDB's
+            TTL may delete it.
+        management_api_endpoint: base URL of the `@connections` API including the
+            stage, or None to derive it from each event (the deployed case).
+        region: the AWS region the function runs in, used to derive that URL.
+    """
+
+    connections_table: str
+    connection_ttl_seconds: int
+    management_api_endpoint: str | None
+    region: str | None
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, sends_messages: bool = False
+) -> Settings:
+    """Read and validate the settings.
+
+    Args:
+        environ: the environment to read; `os.environ` when None.
+        sends_messages: whether the caller posts to `@connections`, and so needs
+            either an explicit endpoint or a region to build one from.
+
+    Raises:
+        ConfigError: naming the first variable that is missing or invalid.
+    """
+    env = os.environ if environ is None else environ
+    endpoint = _endpoint(env.get(MANAGEMENT_API_ENDPOINT))
+    region = env.get(AWS_REGION) or None
+    if sends_messages and endpoint is None and region is None:
+        raise ConfigError(
+            f"{AWS_REGION} is not set: it is needed to build the @connections endpoint "
+            f"when {MANAGEMENT_API_ENDPOINT} is not set"
+        )
+    return Settings(
+        connections_table=_table_name(env.get(CONNECTIONS_TABLE)),
+        connection_ttl_seconds=_ttl_seconds(env.get(CONNECTION_TTL_SECONDS)),
+        management_api_endpoint=endpoint,
+        region=region,
+    )
+
+
+def _table_name(value: str | None) -> str:
+    if not value:
+        raise ConfigError(f"{CONNECTIONS_TABLE} is not set: it names the connections table")
+    if not _TABLE_NAME.fullmatch(value):
+        raise ConfigError(
+            f"{CONNECTIONS_TABLE}={value!r} is not a DynamoDB table name "
+            "(3-255 characters among A-Z a-z 0-9 _ . -)"
+        )
+    return value
+
+
+def _ttl_seconds(value: str | None) -> int:
+    if not value:
+        raise ConfigError(f"{CONNECTION_TTL_SECONDS} is not set: it is the record lifetime")
+    try:
+        seconds = int(value)
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        raise ConfigError(
+            f"{CONNECTION_TTL_SECONDS}={value!r} is not a positive whole number of seconds"
+        )
+    return seconds
+
+
+def _endpoint(value: str | None) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"{MANAGEMENT_API_ENDPOINT}={value!r} is not an http(s) URL "
+            "such as http://127.0.0.1:8080/dev"
+        )
+    return value.rstrip("/")

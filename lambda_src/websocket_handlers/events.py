@@ -1,0 +1,126 @@
+"""One typed accessor over the API Gateway WebSocket event.
+
+Handlers read the event only through `WebSocketEvent`, so the shape of API
+Gateway's event is known in one place and a malformed event fails in one way:
+a `BadRequestError`, which the entry point turns into a 400 response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "BadRequestError",
+    "InvalidBodyError",
+    "MalformedEventError",
+    "WebSocketEvent",
+]
+
+# API Gateway's WebSocket frame limit: 128 KB.
+MAX_BODY_BYTES = 128 * 1024
+
+
+class BadRequestError(ValueError):
+    """The client's request cannot be served; it is answered with a 400."""
+
+
+class MalformedEventError(BadRequestError):
+    """The event lacks a field every API Gateway WebSocket event carries."""
+
+
+class InvalidBodyError(BadRequestError):
+    """The message body is missing, empty, binary or larger than a frame may be."""
+
+
+@dataclass(frozen=True)
+class WebSocketEvent:
+    """The fields of an API Gateway WebSocket event the handlers use.
+
+    Attributes:
+        connection_id: the client's connection, the key of its record.
+        route_key: `$connect`, `$disconnect`, `$default` or a custom route.
+        event_type: `CONNECT`, `MESSAGE` or `DISCONNECT`.
+        request_id: API Gateway's id of this request (not Lambda's).
+        stage: the stage name, part of the `@connections` endpoint.
+        api_id: the API id, part of the `@connections` endpoint.
+        domain_name: the host clients connected to.
+        connected_at: when the connection opened, in milliseconds since the epoch.
+        body: the raw message body, None for connect and disconnect events.
+        is_base64_encoded: whether API Gateway base64-encoded a binary body.
+    """
+
+    connection_id: str
+    route_key: str
+    event_type: str
+    request_id: str
+    stage: str
+    api_id: str
+    domain_name: str
+    connected_at: int
+    body: Any
+    is_base64_encoded: bool
+
+    @classmethod
+    def from_dict(cls, event: Any) -> WebSocketEvent:
+        """Read an event as Lambda receives it.
+
+        Raises:
+            MalformedEventError: the event or its `requestContext` is missing or
+                lacks one of the fields above.
+        """
+        if not isinstance(event, Mapping):
+            raise MalformedEventError(f"event is a {type(event).__name__}, not an object")
+        context = event.get("requestContext")
+        if not isinstance(context, Mapping):
+            raise MalformedEventError("event has no requestContext")
+        return cls(
+            connection_id=_text(context, "connectionId"),
+            route_key=_text(context, "routeKey"),
+            event_type=_text(context, "eventType"),
+            request_id=_text(context, "requestId"),
+            stage=_text(context, "stage"),
+            api_id=_text(context, "apiId"),
+            domain_name=_text(context, "domainName"),
+            connected_at=_millis(context, "connectedAt"),
+            body=event.get("body"),
+            is_base64_encoded=event.get("isBase64Encoded") is True,
+        )
+
+    def text_body(self) -> str:
+        """The message as text, checked against what a text frame may carry.
+
+        Raises:
+            InvalidBodyError: the body is missing, empty, binary (base64-encoded,
+                not a string, or not encodable as UTF-8) or over `MAX_BODY_BYTES`
+                in UTF-8.
+        """
+        if self.body is None or self.body == "":
+            raise InvalidBodyError("message body is empty")
+        if self.is_base64_encoded or not isinstance(self.body, str):
+            raise InvalidBodyError("message body is binary; only text messages are accepted")
+        try:
+            size = len(self.body.encode("utf-8"))
+        except UnicodeEncodeError as error:
+            raise InvalidBodyError("message body is not valid UTF-8 text") from error
+        if size > MAX_BODY_BYTES:
+            raise InvalidBodyError(
+                f"message body is {size} bytes; the limit is {MAX_BODY_BYTES} bytes"
+            )
+        return self.body
+
+
+def _text(context: Mapping[str, Any], key: str) -> str:
+    value = context.get(key)
+    if not isinstance(value, str) or not value:
+        raise MalformedEventError(f"requestContext.{key} is missing or not a string")
+    return value
+
+
+def _millis(context: Mapping[str, Any], key: str) -> int:
+    value = context.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedEventError(f"requestContext.{key} is missing or not an integer")
+    return value

@@ -1,0 +1,81 @@
+"""The `@connections` client: sends data to a connected client.
+
+On AWS the management endpoint is `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`,
+built from the event; `MANAGEMENT_API_ENDPOINT` replaces it (the local gateway).
+A client that has gone answers 410 `GoneException`: that is a normal outcome
+(`$disconnect` is best-effort), so it is raised as `ConnectionGoneError` for the
+caller to forget the connection, apart from every other error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from websocket_handlers import clients
+from websocket_handlers.config import Settings
+from websocket_handlers.connections import ConnectionStore
+from websocket_handlers.events import WebSocketEvent
+
+__all__ = [
+    "ConnectionGoneError",
+    "endpoint_url",
+    "management_client",
+    "post_or_forget",
+    "post_to_connection",
+]
+
+
+class ConnectionGoneError(Exception):
+    """The connection is closed: API Gateway answered 410 GoneException."""
+
+    def __init__(self, connection_id: str) -> None:
+        super().__init__(f"connection {connection_id} is gone")
+        self.connection_id = connection_id
+
+
+def endpoint_url(settings: Settings, event: WebSocketEvent) -> str:
+    """The `@connections` base URL for the API and stage the event came through."""
+    if settings.management_api_endpoint:
+        return settings.management_api_endpoint
+    return f"https://{event.api_id}.execute-api.{settings.region}.amazonaws.com/{event.stage}"
+
+
+def management_client(settings: Settings, event: WebSocketEvent) -> Any:
+    """The shared `apigatewaymanagementapi` client for the event's endpoint."""
+    return clients.client(
+        "apigatewaymanagementapi",
+        endpoint_url=endpoint_url(settings, event),
+        region=settings.region,
+    )
+
+
+def post_to_connection(client: Any, connection_id: str, data: bytes) -> None:
+    """Send `data` as one message to a connection.
+
+    Raises:
+        ConnectionGoneError: the connection no longer exists (410).
+        botocore.exceptions.ClientError: any other refusal, such as 403 or 413.
+    """
+    try:
+        client.post_to_connection(ConnectionId=connection_id, Data=data)
+    except client.exceptions.GoneException as error:
+        raise ConnectionGoneError(connection_id) from error
+
+
+def post_or_forget(client: Any, store: ConnectionStore, connection_id: str, data: bytes) -> bool:
+    """Send `data`; if the connection is gone, delete its record instead.
+
+    Returns:
+        True if the message was handed to API Gateway, False if the connection
+        was gone and its record has been deleted.
+
+    Raises:
+        botocore.exceptions.ClientError: a send error other than 410.
+        StoreError: the stale record could not be deleted.
+    """
+    try:
+        post_to_connection(client, connection_id, data)
+    except ConnectionGoneError:
+        store.delete(connection_id)
+        return False
+    return True
