@@ -1,0 +1,59 @@
+"""Settings of one local gateway run, with the same defaults as the Terraform module.
+
+The defaults mirror `variables.tf` (stage, route selection expression, connection TTL)
+so that a handler sees locally what it sees on AWS; a test reads the module and compares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "DEFAULT_ROUTE_SELECTION_EXPRESSION",
+    "DEFAULT_STAGE",
+    "DEFAULT_TTL_SECONDS",
+    "MAX_PAYLOAD_BYTES",
+    "REPO_ROOT",
+    "GatewaySettings",
+]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_STAGE = "dev"
+DEFAULT_ROUTE_SELECTION_EXPRESSION = "$request.body.action"
+DEFAULT_TTL_SECONDS = 7200
+
+# API Gateway's quota for one WebSocket message and for one @connections POST.
+MAX_PAYLOAD_BYTES = 128 * 1024
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatewaySettings:
+    """Everything that differs between one local gateway run and another.
+
+    Attributes:
+        host: Interface the WebSocket and management API listen on.
+        port: TCP port; 0 picks a free one (tests read the bound port back).
+        stage: Stage name, the first path segment as on AWS.
+        route_selection_expression: The API's expression, evaluated against each message.
+        connection_ttl_seconds: Passed to handlers as `CONNECTION_TTL_SECONDS`.
+        table_name: Connections table, passed to handlers as `CONNECTIONS_TABLE`.
+        source_dir: Directory the handler strings are imported from (the zip root).
+        idle_timeout: Seconds without a message after which API Gateway closes (1001).
+        max_duration: Seconds after which API Gateway closes any connection (1001).
+        region: Region the handlers' boto3 clients are told they run in.
+        api_id: The `apiId` put in every event.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    stage: str = DEFAULT_STAGE
+    route_selection_expression: str = DEFAULT_ROUTE_SELECTION_EXPRESSION
+    connection_ttl_seconds: int = DEFAULT_TTL_SECONDS
+    table_name: str = "websocket-local-connections"
+    source_dir: Path = REPO_ROOT / "lambda_src"
+    idle_timeout: float = 10 * 60
+    max_duration: float = 2 * 60 * 60
+    region: str = "us-east-1"
+    api_id: str = "local"
