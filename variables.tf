@@ -1,0 +1,311 @@
+################################################################################
+# API
+################################################################################
+
+variable "name" {
+  description = "Name of the service, the prefix of every resource name: `1` to `32` characters from `a-z`, `A-Z`, `0-9`, `-` and `_`, starting with a letter."
+  type        = string
+
+  # 32 leaves room for "-" and a 31-character route key in function and role
+  # names, which Lambda and IAM cap at 64 characters.
+  validation {
+    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9_-]{0,31}$", var.name))
+    error_message = "The name must be 1 to 32 characters from a-z, A-Z, 0-9, '-' and '_', starting with a letter: the characters API Gateway, Lambda, IAM and DynamoDB all accept."
+  }
+}
+
+variable "route_selection_expression" {
+  description = "Expression API Gateway evaluates on each message to pick its route key: `$request.body.<field>` (default `$request.body.action`)."
+  type        = string
+  default     = "$request.body.action"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^\\$request\\.body\\.[a-zA-Z0-9_.-]+$", var.route_selection_expression))
+    error_message = "The route_selection_expression must have the form $request.body.<field>, such as $request.body.action."
+  }
+}
+
+variable "tags" {
+  description = "Tags to set on every resource that takes tags, as a map of `key = value`."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+################################################################################
+# Routes
+################################################################################
+
+variable "routes" {
+  description = "Routes to add to or replace among the defaults (`$connect`, `$disconnect`, `$default`), keyed by route key: `$connect`, `$disconnect`, `$default` or an action of `1` to `31` characters from `a-z`, `A-Z`, `0-9`, `-` and `_`. Each names its `handler` (`package.module.function` in `lambda_source_dir`) and may set `memory_size`, `timeout`, `environment`, `two_way_response`, the `dynamodb_actions` it needs on the connections table and whether it may `manage_connections` (send to clients)."
+  type = map(object({
+    handler            = string
+    memory_size        = optional(number)
+    timeout            = optional(number)
+    environment        = optional(map(string), {})
+    two_way_response   = optional(bool, false)
+    dynamodb_actions   = optional(list(string), [])
+    manage_connections = optional(bool, false)
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue([
+      for key in keys(var.routes) : can(regex("^(\\$connect|\\$disconnect|\\$default|[a-zA-Z0-9_-]{1,31})$", key))
+    ])
+    error_message = "Route keys must be $connect, $disconnect, $default or 1 to 31 characters from a-z, A-Z, 0-9, '-' and '_'."
+  }
+
+  validation {
+    condition = alltrue([
+      for route in values(var.routes) : can(regex("^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+$", route.handler))
+    ])
+    error_message = "Each route's handler must be a dotted Python path such as chat.broadcast.handler."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for route in values(var.routes) : [
+        for action in route.dynamodb_actions : contains([
+          "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+          "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
+          "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable",
+        ], action)
+      ]
+    ]))
+    error_message = "Each route's dynamodb_actions must be among dynamodb:GetItem, PutItem, UpdateItem, DeleteItem, Query, Scan, BatchGetItem, BatchWriteItem, ConditionCheckItem and DescribeTable."
+  }
+
+  validation {
+    condition = alltrue([
+      for route in values(var.routes) : coalesce(route.memory_size, 128) >= 128 && coalesce(route.memory_size, 128) <= 10240
+    ])
+    error_message = "Each route's memory_size must be null or 128 to 10240 (MB)."
+  }
+
+  validation {
+    condition = alltrue([
+      for route in values(var.routes) : coalesce(route.timeout, 1) >= 1 && coalesce(route.timeout, 1) <= 900
+    ])
+    error_message = "Each route's timeout must be null or 1 to 900 (seconds)."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for route in values(var.routes) : [
+        for key in keys(route.environment) : can(regex("^[a-zA-Z][a-zA-Z0-9_]*$", key)) && !contains(["CONNECTIONS_TABLE", "CONNECTION_TTL_SECONDS"], key)
+      ]
+    ]))
+    error_message = "Each route's environment keys must be letters, digits and '_' starting with a letter, other than CONNECTIONS_TABLE and CONNECTION_TTL_SECONDS, which the module sets."
+  }
+}
+
+variable "lambda_source_dir" {
+  description = "Directory zipped as every function's code, the root the route handlers are imported from; `null` (default) for the module's own `lambda_src`."
+  type        = string
+  default     = null
+}
+
+################################################################################
+# Stage
+################################################################################
+
+variable "stage_name" {
+  description = "Name of the stage, the last part of the `wss://` URL: `1` to `128` characters from `a-z`, `A-Z`, `0-9`, `-` and `_` (default `dev`)."
+  type        = string
+  default     = "dev"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,128}$", var.stage_name))
+    error_message = "The stage_name must be 1 to 128 characters from a-z, A-Z, 0-9, '-' and '_'."
+  }
+}
+
+variable "throttling_burst_limit" {
+  description = "Requests the stage accepts in a burst, a whole number from `1` to `5000` (default `500`)."
+  type        = number
+  default     = 500
+  nullable    = false
+
+  # API Gateway takes 0 literally and rejects every request.
+  validation {
+    condition     = var.throttling_burst_limit >= 1 && var.throttling_burst_limit <= 5000 && floor(var.throttling_burst_limit) == var.throttling_burst_limit
+    error_message = "The throttling_burst_limit must be a whole number from 1 to 5000; 0 would reject every request."
+  }
+}
+
+variable "throttling_rate_limit" {
+  description = "Steady requests per second the stage accepts, greater than `0` and at most `10000` (default `1000`)."
+  type        = number
+  default     = 1000
+  nullable    = false
+
+  validation {
+    condition     = var.throttling_rate_limit > 0 && var.throttling_rate_limit <= 10000
+    error_message = "The throttling_rate_limit must be greater than 0 and at most 10000; 0 would reject every request."
+  }
+}
+
+################################################################################
+# Connections table
+################################################################################
+
+variable "connection_ttl_seconds" {
+  description = "Seconds after connecting at which a connection's record expires, a whole number from `1` to `86400` (default `7200`, API Gateway's maximum connection duration)."
+  type        = number
+  default     = 7200
+  nullable    = false
+
+  validation {
+    condition     = var.connection_ttl_seconds >= 1 && var.connection_ttl_seconds <= 86400 && floor(var.connection_ttl_seconds) == var.connection_ttl_seconds
+    error_message = "The connection_ttl_seconds must be a whole number from 1 to 86400."
+  }
+}
+
+variable "point_in_time_recovery_enabled" {
+  description = "Whether the connections table keeps continuous backups: `true` (default) or `false`."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "deletion_protection_enabled" {
+  description = "Whether AWS refuses to delete the connections table until this is switched off: `true` or `false` (default)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+################################################################################
+# Functions
+################################################################################
+
+variable "lambda_runtime" {
+  description = "Lambda runtime of every function: `python3.12` (default) or `python3.13`."
+  type        = string
+  default     = "python3.12"
+  nullable    = false
+
+  validation {
+    condition     = contains(["python3.12", "python3.13"], var.lambda_runtime)
+    error_message = "The lambda_runtime must be python3.12 or python3.13."
+  }
+}
+
+variable "lambda_architecture" {
+  description = "Instruction set of every function: `arm64` (default, cheaper) or `x86_64`."
+  type        = string
+  default     = "arm64"
+  nullable    = false
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
+    error_message = "The lambda_architecture must be arm64 or x86_64."
+  }
+}
+
+variable "lambda_memory_size" {
+  description = "Memory of each function in MB unless its route sets one, `128` to `10240` (default `128`)."
+  type        = number
+  default     = 128
+  nullable    = false
+
+  validation {
+    condition     = var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240
+    error_message = "The lambda_memory_size must be 128 to 10240 (MB)."
+  }
+}
+
+variable "lambda_timeout" {
+  description = "Maximum run time of one invocation in seconds unless its route sets one, `1` to `900` (default `10`; API Gateway stops waiting after 29)."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.lambda_timeout >= 1 && var.lambda_timeout <= 900
+    error_message = "The lambda_timeout must be 1 to 900 (seconds)."
+  }
+}
+
+variable "lambda_environment" {
+  description = "Environment variables set on every function, as a map of `NAME = value`; a route's own `environment` wins over these, and `CONNECTIONS_TABLE` and `CONNECTION_TTL_SECONDS` are the module's."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for key in keys(var.lambda_environment) : can(regex("^[a-zA-Z][a-zA-Z0-9_]*$", key)) && !contains(["CONNECTIONS_TABLE", "CONNECTION_TTL_SECONDS"], key)
+    ])
+    error_message = "The lambda_environment keys must be letters, digits and '_' starting with a letter, other than CONNECTIONS_TABLE and CONNECTION_TTL_SECONDS, which the module sets."
+  }
+}
+
+variable "lambda_reserved_concurrency" {
+  description = "Concurrent executions reserved for each function, a whole number from `1`, or `null` (default) to share the account's pool."
+  type        = number
+  default     = null
+
+  # 0 is valid for Lambda but stops the function from running at all.
+  validation {
+    condition     = var.lambda_reserved_concurrency == null || can(regex("^[1-9][0-9]*$", tostring(var.lambda_reserved_concurrency)))
+    error_message = "The lambda_reserved_concurrency must be null or a whole number from 1; 0 would stop every function."
+  }
+}
+
+variable "lambda_tracing_mode" {
+  description = "X-Ray tracing of every function: `Active`, `PassThrough`, or `null` (default) for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_tracing_mode == null || contains(["Active", "PassThrough"], coalesce(var.lambda_tracing_mode, "Active"))
+    error_message = "The lambda_tracing_mode must be null, Active or PassThrough."
+  }
+}
+
+################################################################################
+# IAM
+################################################################################
+
+variable "role_permissions_boundary_arn" {
+  description = "ARN of a managed policy set as the permissions boundary of every function's role, or `null` (default) for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/", var.role_permissions_boundary_arn))
+    error_message = "The role_permissions_boundary_arn must be null or an IAM policy ARN (arn:aws:iam::<account>:policy/...)."
+  }
+}
+
+################################################################################
+# Logging
+################################################################################
+
+variable "log_retention_in_days" {
+  description = "Days CloudWatch keeps the functions' and the stage's logs: `0` (never expire) or one of `1`, `3`, `5`, `7`, `14`, `30`, `60`, `90`, `120`, `150`, `180`, `365`, `400`, `545`, `731`, `1096`, `1827`, `2192`, `2557`, `2922`, `3288`, `3653` (default `14`)."
+  type        = number
+  default     = 14
+  nullable    = false
+
+  validation {
+    condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "The log_retention_in_days must be 0 (never expire) or one of CloudWatch's values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "ARN of a customer managed KMS key for the connections table and every log group (its policy must let CloudWatch Logs use it), or `null` (default) for AWS's own encryption."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
+    error_message = "The kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/...)."
+  }
+}
