@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TERRAFORM := $(BIN)/python tools/terraform.py
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test fmt lint package plan apply clean
+.PHONY: help venv test fmt lint package plan apply clean run demo
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,12 @@ plan apply: ## Plan or apply examples/complete (needs terraform and AWS credenti
 	@$(BIN)/python -c 'import boto3,sys; sys.exit(0 if boto3.Session().get_credentials() else 1)' 2>/dev/null \
 		|| { echo "make $@ needs AWS credentials (aws configure, or AWS_PROFILE / AWS_ACCESS_KEY_ID)"; exit 1; }
 	cd examples/complete && terraform init -input=false && terraform $@
+
+run: $(STAMP) ## Serve the WebSocket API and its handlers on ws://127.0.0.1:8080/dev
+	$(BIN)/python -m local_gateway
+
+demo: $(STAMP) ## Start the local gateway, send one message, print the echo, stop
+	$(BIN)/python -m local_gateway.demo
 
 clean: ## Remove the virtualenv, build output and Terraform working files
 	rm -rf $(VENV) .build .pytest_cache .ruff_cache

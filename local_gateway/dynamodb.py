@@ -33,7 +33,7 @@ class EmbeddedDynamoDB:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.endpoint = ""
 
-    def client(self):  # noqa: ANN201 - boto3 clients have no importable type
+    def client(self):
         """A DynamoDB client for this server, with dummy credentials."""
         return boto3.client(
             "dynamodb",

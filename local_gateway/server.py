@@ -10,7 +10,6 @@ client raises the same exceptions as against AWS.
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime
 
 from aiohttp import WSMsgType, web

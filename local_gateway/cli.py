@@ -1,0 +1,98 @@
+"""`python -m local_gateway`: serve the stage until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from local_gateway.app import LocalGateway
+from local_gateway.routes import RouteError, load_routes
+from local_gateway.settings import (
+    DEFAULT_ROUTE_SELECTION_EXPRESSION,
+    DEFAULT_STAGE,
+    DEFAULT_TTL_SECONDS,
+    GatewaySettings,
+)
+
+__all__ = ["main", "parse_settings"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    defaults = GatewaySettings()
+    parser = argparse.ArgumentParser(
+        prog="python -m local_gateway",
+        description="Run the WebSocket API and its handlers on this machine.",
+    )
+    parser.add_argument("--host", default=defaults.host, help="interface to listen on")
+    parser.add_argument("--port", type=int, default=defaults.port, help="0 picks a free port")
+    parser.add_argument("--stage", default=DEFAULT_STAGE, help="stage name (path of the URL)")
+    parser.add_argument(
+        "--source-dir",
+        type=Path,
+        default=defaults.source_dir,
+        help="directory handler strings are imported from (the Lambda zip root)",
+    )
+    parser.add_argument(
+        "--routes",
+        type=Path,
+        help="JSON file shaped like the module's `routes` variable, merged over the defaults",
+    )
+    parser.add_argument("--route-selection-expression", default=DEFAULT_ROUTE_SELECTION_EXPRESSION)
+    parser.add_argument("--connection-ttl-seconds", type=int, default=DEFAULT_TTL_SECONDS)
+    parser.add_argument("--table-name", default=defaults.table_name)
+    parser.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout, help="seconds")
+    parser.add_argument("--max-duration", type=float, default=defaults.max_duration, help="seconds")
+    return parser
+
+
+def parse_settings(argv: list[str] | None = None) -> tuple[GatewaySettings, Path | None]:
+    """Turn command-line arguments into settings and the optional routes file."""
+    args = _parser().parse_args(argv)
+    settings = GatewaySettings(
+        host=args.host,
+        port=args.port,
+        stage=args.stage,
+        route_selection_expression=args.route_selection_expression,
+        connection_ttl_seconds=args.connection_ttl_seconds,
+        table_name=args.table_name,
+        source_dir=args.source_dir.resolve(),
+        idle_timeout=args.idle_timeout,
+        max_duration=args.max_duration,
+    )
+    return settings, args.routes
+
+
+async def _serve(gateway: LocalGateway) -> None:
+    """Serve until SIGINT or SIGTERM, then stop everything, moto included."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with gateway:
+        print(
+            f"WebSocket API:   {gateway.websocket_url}\n"
+            f"@connections:    {gateway.management_url}/@connections/{{connectionId}}\n"
+            f"DynamoDB:        {gateway.dynamodb.endpoint} (table {gateway.settings.table_name})\n"
+            f"Connect with:    .venv/bin/python -m websockets {gateway.websocket_url}\n"
+            "Stop with Ctrl-C.",
+            flush=True,
+        )
+        await stop.wait()
+        print("Stopping: closing connections ($disconnect runs for each)...", flush=True)
+    print("Stopped.", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    logging.basicConfig(level=logging.INFO, format="[gateway] %(message)s")
+    settings, routes_file = parse_settings(argv)
+    try:
+        routes = load_routes(routes_file)
+    except RouteError as error:
+        print(f"error: {error}")
+        return 2
+    asyncio.run(_serve(LocalGateway(settings=settings, routes=routes)))
+    return 0
