@@ -1,0 +1,28 @@
+"""Run the stand-in provider: `python -m tools.standin_provider TYPE VERSION`.
+
+Terraform starts this through the launcher in the generated mirror; see
+`tools/standin_provider/mirror.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tools.standin_provider.plugin import serve
+from tools.standin_provider.provider import StandinProvider, rpc_handler
+from tools.standin_provider.schema import load_provider_schema
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve provider TYPE at VERSION from its schema file until Terraform stops it."""
+    parser = argparse.ArgumentParser(prog="python -m tools.standin_provider")
+    parser.add_argument("type", help="provider type, e.g. aws")
+    parser.add_argument("version", help="provider version whose schema to serve, e.g. 6.47.0")
+    args = parser.parse_args(argv)
+    provider = StandinProvider(schema=load_provider_schema(args.type, args.version))
+    return serve(rpc_handler(provider))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

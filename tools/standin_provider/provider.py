@@ -1,0 +1,148 @@
+"""The tfplugin6 `Provider` service of the stand-in.
+
+Each RPC is a plain method taking the request message and returning the
+response message; `rpc_handler` routes gRPC calls to them by name, so any RPC
+without a method here answers "unimplemented", which Terraform accepts for the
+optional ones (metadata, functions, identities, actions, state stores).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from google.protobuf import message_factory
+from pyvider.protocols.tfprotov6.protobuf import tfplugin6_pb2 as pb
+
+from tools.standin_provider import cty
+from tools.standin_provider.archive import ArchiveError
+from tools.standin_provider.data_sources import read_data_source
+from tools.standin_provider.resources import fill_computed, mark_computed_unknown
+from tools.standin_provider.schema import ProviderSchema, block_type, to_proto
+
+__all__ = ["StandinProvider", "rpc_handler"]
+
+
+def _error(summary: str, detail: str = "") -> pb.Diagnostic:
+    return pb.Diagnostic(severity=pb.Diagnostic.ERROR, summary=summary, detail=detail)
+
+
+class StandinProvider:
+    """Answers Terraform's provider RPCs from a schema alone."""
+
+    def __init__(self, *, schema: ProviderSchema) -> None:
+        self._schema = schema
+        self._schema_response = to_proto(schema)
+
+    def _decode(self, value: pb.DynamicValue, ty: cty.CtyType) -> Any:
+        if value.msgpack:
+            return cty.decode(value.msgpack, ty)
+        if value.json:
+            return cty.from_json(json.loads(value.json), ty)
+        return None
+
+    def GetProviderSchema(self, _request: pb.GetProviderSchema.Request) -> Any:  # noqa: N802
+        """Serve the schema read from the provider's schema file."""
+        return self._schema_response
+
+    def GetResourceIdentitySchemas(self, _request: Any) -> Any:  # noqa: N802
+        """Resource identities are not in the schema files: declare none."""
+        return pb.GetResourceIdentitySchemas.Response()
+
+    def ValidateProviderConfig(self, _request: Any) -> Any:  # noqa: N802
+        """Accept any configuration the schema admits: Terraform has checked that."""
+        return pb.ValidateProviderConfig.Response()
+
+    def ValidateResourceConfig(self, _request: Any) -> Any:  # noqa: N802
+        """The provider's own value checks are not known: accept."""
+        return pb.ValidateResourceConfig.Response()
+
+    def ValidateDataResourceConfig(self, _request: Any) -> Any:  # noqa: N802
+        """The provider's own value checks are not known: accept."""
+        return pb.ValidateDataResourceConfig.Response()
+
+    def ValidateEphemeralResourceConfig(self, _request: Any) -> Any:  # noqa: N802
+        """The provider's own value checks are not known: accept."""
+        return pb.ValidateEphemeralResourceConfig.Response()
+
+    def ConfigureProvider(self, _request: Any) -> Any:  # noqa: N802
+        """There are no credentials or clients to set up."""
+        return pb.ConfigureProvider.Response()
+
+    def StopProvider(self, _request: Any) -> Any:  # noqa: N802
+        """Nothing runs in the background, so there is nothing to stop."""
+        return pb.StopProvider.Response()
+
+    def UpgradeResourceState(self, request: Any) -> Any:  # noqa: N802
+        """Re-encode the stored JSON state under the current schema (no migrations)."""
+        ty = block_type(self._schema.resources[request.type_name]["block"])
+        state = cty.from_json(json.loads(request.raw_state.json), ty)
+        return pb.UpgradeResourceState.Response(
+            upgraded_state=pb.DynamicValue(msgpack=cty.encode(state, ty))
+        )
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802
+        """Refresh: nothing changes outside Terraform, so the state read is the state held."""
+        return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
+
+    def PlanResourceChange(self, request: Any) -> Any:  # noqa: N802
+        """Plan the proposed state, with computed attributes unknown on create."""
+        block = self._schema.resources[request.type_name]["block"]
+        ty = block_type(block)
+        proposed = self._decode(request.proposed_new_state, ty)
+        prior = self._decode(request.prior_state, ty)
+        if proposed is not None and prior is None:
+            proposed = mark_computed_unknown(block, proposed)
+        return pb.PlanResourceChange.Response(
+            planned_state=pb.DynamicValue(msgpack=cty.encode(proposed, ty)),
+            planned_private=request.prior_private,
+        )
+
+    def ApplyResourceChange(self, request: Any) -> Any:  # noqa: N802
+        """Make the planned state real, with placeholders for what was unknown."""
+        block = self._schema.resources[request.type_name]["block"]
+        ty = block_type(block)
+        planned = self._decode(request.planned_state, ty)
+        if planned is not None:
+            planned = fill_computed(request.type_name, block, planned)
+        return pb.ApplyResourceChange.Response(
+            new_state=pb.DynamicValue(msgpack=cty.encode(planned, ty)),
+            private=request.planned_private,
+        )
+
+    def ReadDataSource(self, request: Any) -> Any:  # noqa: N802
+        """Read a data source: real archives, fixed AWS identity, placeholders otherwise."""
+        block = self._schema.data_sources[request.type_name]["block"]
+        ty = block_type(block)
+        config = self._decode(request.config, ty)
+        try:
+            state = read_data_source(request.type_name, block, config)
+        except ArchiveError as error:
+            diagnostic = _error("Archive creation error", str(error))
+            return pb.ReadDataSource.Response(diagnostics=[diagnostic])
+        return pb.ReadDataSource.Response(state=pb.DynamicValue(msgpack=cty.encode(state, ty)))
+
+
+def _method_handler(method: Any, function: Callable[[Any], Any]) -> grpc.RpcMethodHandler:
+    request_class = message_factory.GetMessageClass(method.input_type)
+    response_class = message_factory.GetMessageClass(method.output_type)
+    return grpc.unary_unary_rpc_method_handler(
+        lambda request, _context: function(request),
+        request_deserializer=request_class.FromString,
+        response_serializer=response_class.SerializeToString,
+    )
+
+
+def rpc_handler(provider: StandinProvider) -> grpc.GenericRpcHandler:
+    """Route the `tfplugin6.Provider` RPCs that `provider` implements to its methods."""
+    service = pb.DESCRIPTOR.services_by_name["Provider"]
+    return grpc.method_handlers_generic_handler(
+        service.full_name,
+        {
+            method.name: _method_handler(method, getattr(provider, method.name))
+            for method in service.methods
+            if hasattr(provider, method.name)
+        },
+    )

@@ -1,0 +1,127 @@
+"""Plan and apply for managed resources, without a cloud behind them.
+
+Plan follows Terraform's contract for a provider that changes nothing on its
+own: the planned state is the proposed new state, except that computed
+attributes the configuration leaves null become unknown on create, and
+write-only attributes are never stored. Apply replaces each remaining unknown
+with a deterministic placeholder, so that applying the same configuration
+twice yields the same state and a second plan is empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from tools.standin_provider.cty import UNKNOWN, CtyType, Dynamic
+from tools.standin_provider.schema import attribute_type
+
+__all__ = [
+    "ACCOUNT_ID",
+    "PARTITION",
+    "REGION",
+    "fill_computed",
+    "mark_computed_unknown",
+    "placeholders",
+]
+
+# The fixed identity of the stand-in's make-believe AWS account (documented in the README).
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+PARTITION = "aws"
+
+# Attributes whose value reads as the resource's own name, best first.
+_NAME_ATTRIBUTES = ("name", "function_name", "route_key", "stage_name", "bucket", "role")
+
+
+def _each_object(nesting: str, value: Any) -> list[dict[str, Any]]:
+    """The objects a nested block or nested attribute holds, whatever its nesting."""
+    if value is None or value is UNKNOWN:
+        return []
+    if nesting in ("single", "group"):
+        return [value]
+    if nesting == "map":
+        return [item for item in value.values() if isinstance(item, dict)]
+    return [item for item in value if isinstance(item, dict)]
+
+
+def _walk_computed(
+    block: dict[str, Any],
+    value: dict[str, Any],
+    fill: Callable[[str, dict[str, Any], Any], Any],
+) -> None:
+    """Call `fill(name, attribute, current)` on each attribute, down every nested object."""
+    for name, attribute in block.get("attributes", {}).items():
+        value[name] = fill(name, attribute, value.get(name))
+        nested = attribute.get("nested_type")
+        if nested:
+            for item in _each_object(nested["nesting_mode"], value[name]):
+                _walk_computed(nested, item, fill)
+    for name, nested in block.get("block_types", {}).items():
+        for item in _each_object(nested["nesting_mode"], value.get(name)):
+            _walk_computed(nested["block"], item, fill)
+
+
+def mark_computed_unknown(block: dict[str, Any], proposed: dict[str, Any]) -> dict[str, Any]:
+    """Plan a create: computed attributes left null become unknown, write-only ones null."""
+
+    def fill(_name: str, attribute: dict[str, Any], current: Any) -> Any:
+        if attribute.get("write_only"):
+            return None
+        if attribute.get("computed") and current is None:
+            return UNKNOWN
+        return current
+
+    _walk_computed(block, proposed, fill)
+    return proposed
+
+
+def _resource_label(type_name: str, planned: dict[str, Any]) -> str:
+    """A stable name for the resource: its own name attribute, else a hash of its settings."""
+    for attribute in _NAME_ATTRIBUTES:
+        value = planned.get(attribute)
+        if isinstance(value, str):
+            return value
+    known = {k: v for k, v in planned.items() if v is not UNKNOWN and not isinstance(v, Dynamic)}
+    digest = hashlib.sha256(json.dumps([type_name, known], sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:10]
+
+
+def placeholders(type_name: str, planned: dict[str, Any]) -> Callable[[str, CtyType], Any]:
+    """Make the function giving a placeholder for attribute `name` of type `ty`.
+
+    Strings read like what they stand for: `id` is the resource's label, `*arn`
+    an ARN of the fixed account and region built from the type and label.
+    """
+    label = _resource_label(type_name, planned)
+    service = type_name.split("_")[1] if "_" in type_name else type_name
+    kind = type_name.split("_", 2)[-1]
+
+    def placeholder(name: str, ty: CtyType) -> Any:
+        kind_of_type = ty if isinstance(ty, str) else ty[0]
+        if kind_of_type == "string":
+            if name.endswith("arn"):
+                return f"arn:{PARTITION}:{service}:{REGION}:{ACCOUNT_ID}:{kind}/{label}"
+            if name == "id":
+                return label
+            return f"{label}-{name}"
+        if kind_of_type == "object":
+            return {n: placeholder(n, t) for n, t in ty[1].items()}
+        return {"number": 0, "bool": False, "map": {}, "list": [], "set": []}.get(kind_of_type)
+
+    return placeholder
+
+
+def fill_computed(type_name: str, block: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
+    """Apply: give every attribute still unknown its deterministic placeholder."""
+    placeholder = placeholders(type_name, planned)
+
+    def fill(name: str, attribute: dict[str, Any], current: Any) -> Any:
+        if current is UNKNOWN:
+            return placeholder(name, attribute_type(attribute))
+        return current
+
+    _walk_computed(block, planned, fill)
+    return planned
