@@ -1,0 +1,1 @@
+"""Tiny handlers the gateway tests route to, each showing one API Gateway behaviour."""
