@@ -1,0 +1,1 @@
+"""This stack's own handlers, deployed beside the module's `websocket_handlers`."""
