@@ -45,43 +45,42 @@ def test_broadcast_reaches_every_live_connection_and_skips_expired_ones(chat):
     assert posted_data() == dict.fromkeys(live, "hi all ✓".encode())
 
 
-def test_broadcast_forgets_a_connection_that_answers_410(chat):
-    """A gone connection's record is deleted while the other connection is still served."""
-    put_item("gone=", ttl=LIVE_TTL)
-    put_item("here=", ttl=LIVE_TTL)
+def broadcast_to_two(chat, code: str, status: int):
+    """Broadcast to two live connections; the first send fails with `code`, the other succeeds.
+
+    The Stubber answers in call order, not per connection, so tests assert counts
+    and which records remain rather than which connection got the error.
+    """
+    put_item("a=", ttl=LIVE_TTL)
+    put_item("b=", ttl=LIVE_TTL)
     event = broadcast_event({"action": "broadcast", "message": "hello"})
     client = sender.management_client(chat.SETTINGS, WebSocketEvent.from_dict(event))
-
     with Stubber(client) as stub:
         stub.add_client_error(
-            "post_to_connection", service_error_code="GoneException", http_status_code=410
+            "post_to_connection", service_error_code=code, http_status_code=status
         )
         stub.add_response("post_to_connection", {})
         result = chat.broadcast(client, chat.STORE, b"hello")
         stub.assert_no_pending_responses()
+    return result
+
+
+def test_broadcast_forgets_a_connection_that_answers_410(chat):
+    """A gone connection's record is deleted while the other connection is still served."""
+    result = broadcast_to_two(chat, "GoneException", 410)
 
     assert (result.sent, result.gone, result.failed) == (1, 1, 0)
     assert len(stored_items()) == 1
 
 
 def test_one_failing_send_does_not_stop_the_others(chat, capsys):
-    """A 403 for one connection is logged and counted; the rest are still sent to."""
-    put_item("a=", ttl=LIVE_TTL)
-    put_item("b=", ttl=LIVE_TTL)
-    event = broadcast_event({"action": "broadcast", "message": "hello"})
-    client = sender.management_client(chat.SETTINGS, WebSocketEvent.from_dict(event))
-
-    with Stubber(client) as stub:
-        stub.add_client_error(
-            "post_to_connection", service_error_code="ForbiddenException", http_status_code=403
-        )
-        stub.add_response("post_to_connection", {})
-        result = chat.broadcast(client, chat.STORE, b"hello")
+    """A 403 for one connection is logged and counted; the other is still sent to."""
+    result = broadcast_to_two(chat, "ForbiddenException", 403)
 
     assert (result.sent, result.gone, result.failed) == (1, 0, 1)
     assert set(stored_items()) == {"a=", "b="}
-    errors = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [line["errorType"] for line in errors if line["level"] == "ERROR"] == [
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["errorType"] for line in lines if line["level"] == "ERROR"] == [
         "ForbiddenException"
     ]
 
