@@ -127,18 +127,23 @@ module "functions" {
 locals {
   # Least privilege per route: only the table actions it names, on this table
   # only, and sending to clients on this API's stage only.
+  connections_table_statement = {
+    sid       = "ConnectionsTable"
+    resources = [module.connections_table.table_arn]
+  }
+
+  manage_connections_statement = {
+    sid       = "ManageConnections"
+    actions   = ["execute-api:ManageConnections"]
+    resources = ["${module.api.stage_execution_arn}/POST/@connections/*"]
+  }
+
   route_policy_statements = {
     for key, route in local.routes : key => concat(
-      length(route.dynamodb_actions) == 0 ? [] : [{
-        sid       = "ConnectionsTable"
-        actions   = route.dynamodb_actions
-        resources = [module.connections_table.table_arn]
-      }],
-      route.manage_connections ? [{
-        sid       = "ManageConnections"
-        actions   = ["execute-api:ManageConnections"]
-        resources = ["${module.api.stage_execution_arn}/POST/@connections/*"]
-      }] : [],
+      length(route.dynamodb_actions) == 0 ? [] : [
+        merge(local.connections_table_statement, { actions = route.dynamodb_actions })
+      ],
+      route.manage_connections ? [local.manage_connections_statement] : [],
     )
   }
 }
