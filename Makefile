@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TERRAFORM := $(BIN)/python tools/terraform.py
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test fmt lint package plan apply clean run demo
+.PHONY: help venv test fmt lint package plan apply clean run demo validate
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ lint: $(STAMP) ## Check formatting and lint without changing files
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(TERRAFORM) fmt -check -recursive
+
+validate: $(STAMP) ## terraform fmt, init and validate of every module, aws 6.47.0 and 5.100.0, offline
+	$(BIN)/python -m tools.validate
 
 package: $(STAMP) ## Build the Lambda zip as the module does and print its size
 	$(BIN)/python -m tools.package

@@ -1,0 +1,117 @@
+"""Working copies of the module in which Terraform is initialised against chosen providers.
+
+Validation and the plan tests both need the same thing: a throw-away copy of
+the project (so no `.terraform` folder or lock file is left in the repo), with
+one module directory initialised for one AWS provider version, from the best
+source this machine has:
+
+1. `$TF_PLUGIN_CACHE_DIR`, when it holds the real provider at that version;
+2. the public registry, when `ALLOW_PROVIDER_DOWNLOAD=1`;
+3. otherwise the stand-in provider, from the mirror under `.build/`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.standin_provider.mirror import ARCHIVE_VERSION, build_mirror, terraform_platform
+from tools.standin_provider.schema import REPO_ROOT
+from tools.terraform import run
+
+__all__ = ["ProviderSource", "Workspace", "choose_source", "project_copy"]
+
+# Not copied: version control, environments, build output and Terraform's own working files.
+_NOT_COPIED = (".git", ".venv", ".build", ".terraform", "*.tfstate*", ".terraform.lock.hcl")
+_NOT_COPIED += ("__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", "node_modules")
+
+# Pins the AWS provider version in the module being initialised (an override
+# file merges into `required_providers` entry by entry).
+_PIN_FILE = "zz_standin_pin_override.tf"
+_PIN_TEMPLATE = """terraform {{
+  required_providers {{
+    aws = {{
+      source  = "hashicorp/aws"
+      version = "{version}"
+    }}
+  }}
+}}
+"""
+
+
+@dataclass(frozen=True)
+class ProviderSource:
+    """Where `terraform init` takes providers from, and how to say so to the user."""
+
+    description: str
+    plugin_dir: Path | None
+
+    @property
+    def is_standin(self) -> bool:
+        """Whether this source is the stand-in provider rather than the real one."""
+        return "stand-in" in self.description
+
+    def init_args(self) -> list[str]:
+        """The `terraform init` options that make it install from this source."""
+        return [f"-plugin-dir={self.plugin_dir}"] if self.plugin_dir else []
+
+
+def _cache_holds(cache: Path, aws_version: str) -> bool:
+    wanted = [("aws", aws_version), ("archive", ARCHIVE_VERSION)]
+    return all(
+        (
+            cache / "registry.terraform.io" / "hashicorp" / name / version / terraform_platform()
+        ).is_dir()
+        for name, version in wanted
+    )
+
+
+def choose_source(aws_version: str) -> ProviderSource:
+    """The best provider source for `aws_version` on this machine (see the module docstring)."""
+    cache = os.environ.get("TF_PLUGIN_CACHE_DIR")
+    if cache and _cache_holds(Path(cache), aws_version):
+        return ProviderSource(f"real providers from the plugin cache {cache}", Path(cache))
+    if os.environ.get("ALLOW_PROVIDER_DOWNLOAD") == "1":
+        return ProviderSource("real providers from the registry", None)
+    return ProviderSource("stand-in providers (schemas only)", build_mirror(aws_version))
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A copy of the project in which Terraform runs."""
+
+    root: Path
+
+    def terraform(self, directory: str, *args: str) -> tuple[int, str, str]:
+        """Run Terraform in `directory` (relative to the copy) with `args`; no colour, no input."""
+        return run([f"-chdir={self.root / directory}", *args])
+
+    def init(
+        self, directory: str, aws_version: str, source: ProviderSource
+    ) -> tuple[int, str, str]:
+        """Initialise `directory` with AWS `aws_version` from `source`."""
+        (self.root / directory / _PIN_FILE).write_text(_PIN_TEMPLATE.format(version=aws_version))
+        return self.terraform(
+            directory, "init", "-input=false", "-no-color", "-backend=false", *source.init_args()
+        )
+
+
+def _quiet_environment() -> None:
+    """No version check against the internet, and output meant for a log, not a person."""
+    os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+    os.environ.setdefault("TF_IN_AUTOMATION", "1")
+
+
+@contextmanager
+def project_copy(source: Path = REPO_ROOT) -> Iterator[Workspace]:
+    """A temporary copy of the project at `source`, removed afterwards."""
+    _quiet_environment()
+    with tempfile.TemporaryDirectory(prefix="tf-offline-") as folder:
+        root = Path(folder) / "project"
+        shutil.copytree(source, root, symlinks=True, ignore=shutil.ignore_patterns(*_NOT_COPIED))
+        yield Workspace(root)

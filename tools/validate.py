@@ -1,0 +1,88 @@
+"""`make validate`: Terraform's own checks over every module of the project, offline.
+
+Runs `terraform fmt -check -recursive`, then `init` + `validate` of the root
+module, each submodule under `modules/` and each example under `examples/`, for
+every AWS provider version `versions.tf` admits (6.47.0 and 5.100.0). Providers
+come from a plugin cache or the registry when allowed, else from the stand-in
+(see `tools/standin_provider/workspace.py`); each line of output says which.
+
+    python -m tools.validate [--aws-version 6.47.0] [--project DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.standin_provider.mirror import AWS_VERSIONS
+from tools.standin_provider.schema import REPO_ROOT
+from tools.standin_provider.workspace import Workspace, choose_source, project_copy
+from tools.terraform import run
+
+__all__ = ["Failure", "main", "module_dirs", "validate_project"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One check that failed, with Terraform's own message."""
+
+    check: str
+    output: str
+
+
+def module_dirs(project: Path) -> list[str]:
+    """The module directories of `project`, relative to it: root, submodules, examples."""
+    modules = sorted((project / "modules").glob("*"))
+    examples = sorted((project / "examples").glob("*"))
+    candidates = [project, *modules, *examples]
+    return [
+        str(folder.relative_to(project)) or "."
+        for folder in candidates
+        if folder.is_dir() and any(folder.glob("*.tf"))
+    ]
+
+
+def _check_module(workspace: Workspace, directory: str, aws_version: str) -> Failure | None:
+    source = choose_source(aws_version)
+    check = f"{directory} with aws {aws_version} ({source.description})"
+    code, out, err = workspace.init(directory, aws_version, source)
+    if code == 0:
+        code, out, err = workspace.terraform(directory, "validate", "-no-color")
+    print(f"{'ok  ' if code == 0 else 'FAIL'} {check}", flush=True)
+    return None if code == 0 else Failure(check, (out + err).strip())
+
+
+def validate_project(project: Path, aws_versions: tuple[str, ...] = AWS_VERSIONS) -> list[Failure]:
+    """Run every check on `project` and return the failures (none when all pass)."""
+    code, out, err = run([f"-chdir={project}", "fmt", "-check", "-recursive", "-no-color"])
+    failures = [] if code == 0 else [Failure("terraform fmt -check -recursive", out + err)]
+    print(f"{'ok  ' if code == 0 else 'FAIL'} terraform fmt -check -recursive", flush=True)
+    for version in aws_versions:
+        # One copy per version: each initialised directory pins that version, and
+        # the examples include the root module.
+        with project_copy(project) as workspace:
+            for directory in module_dirs(workspace.root):
+                failure = _check_module(workspace, directory, version)
+                if failure:
+                    failures.append(failure)
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; exit status 1 when any check fails."""
+    parser = argparse.ArgumentParser(prog="python -m tools.validate", description=__doc__)
+    parser.add_argument(
+        "--aws-version", action="append", choices=AWS_VERSIONS, help="default: each of them"
+    )
+    parser.add_argument("--project", type=Path, default=REPO_ROOT, help="default: this repo")
+    args = parser.parse_args(argv)
+    failures = validate_project(args.project, tuple(args.aws_version or AWS_VERSIONS))
+    for failure in failures:
+        print(f"\n--- {failure.check}\n{failure.output}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
