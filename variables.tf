@@ -54,8 +54,9 @@ variable "routes" {
   validation {
     condition = alltrue([
       for key in keys(var.routes) : can(regex("^(\\$connect|\\$disconnect|\\$default|[a-zA-Z0-9_-]{1,31})$", key))
+      && !contains(["connect", "disconnect", "default"], key)
     ])
-    error_message = "Route keys must be $connect, $disconnect, $default or 1 to 31 characters from a-z, A-Z, 0-9, '-' and '_'."
+    error_message = "Route keys must be $connect, $disconnect, $default or 1 to 31 characters from a-z, A-Z, 0-9, '-' and '_' other than connect, disconnect and default, whose function names the $ routes use."
   }
 
   validation {
