@@ -122,19 +122,26 @@ class LocalGateway:
             await self.gateway.enforce_limits()
 
     async def stop(self) -> None:
-        """Close every connection (each runs `$disconnect`), then stop everything else."""
+        """Close every connection (each runs `$disconnect`), then stop everything else.
+
+        Safe to call twice: each piece is forgotten once it is stopped.
+        """
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
+            self._sweeper = None
         if self.gateway is not None:
             await self.gateway.close_all()
+            self.gateway = None
         if self._runner is not None:
             await drain_messages(self._runner.app)
             await self._runner.cleanup()
+            self._runner = None
         if self._invoker is not None:
             await self._invoker.aclose()
-        await asyncio.to_thread(self.dynamodb.stop)
+            self._invoker = None
+            await asyncio.to_thread(self.dynamodb.stop)
 
     async def __aenter__(self) -> LocalGateway:
         await self.start()

@@ -51,6 +51,10 @@ class EmbeddedDynamoDB:
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
         client = self.client()
+        # moto keeps its state per process, not per server: a table left by an earlier
+        # gateway in this process (a test run, a crash) would otherwise leak its items.
+        if self._table_name in client.list_tables()["TableNames"]:
+            client.delete_table(TableName=self._table_name)
         client.create_table(
             TableName=self._table_name,
             AttributeDefinitions=[{"AttributeName": HASH_KEY, "AttributeType": "S"}],
@@ -64,5 +68,6 @@ class EmbeddedDynamoDB:
         return self.endpoint
 
     def stop(self) -> None:
-        """Stop the server; the table and its items are gone with it."""
+        """Drop the table (moto's state outlives the server) and stop the server."""
+        self.client().delete_table(TableName=self._table_name)
         self._server.stop()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 
@@ -25,7 +27,15 @@ def reply(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"statusCode": 200, "body": body}
 
 
-def slow(_event: dict[str, Any], _context: Any) -> dict[str, Any]:
-    """Two-way route that takes a while, to show it does not hold up other messages."""
-    time.sleep(2)
+def slow(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    """Two-way route that blocks until the file named in the message exists (10 s at most).
+
+    The test decides when it finishes, so proving that other messages overtake it needs
+    no timing assumptions.
+    """
+    release = Path(json.loads(event["body"])["release"])
+    for _ in range(200):
+        if release.exists():
+            break
+        time.sleep(0.05)
     return {"statusCode": 200, "body": "slow done"}
