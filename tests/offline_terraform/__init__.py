@@ -1,0 +1,1 @@
+"""Tests that run real Terraform core over the module, offline."""

@@ -1,0 +1,115 @@
+"""A user's smallest configuration, planned and applied through real Terraform core."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from offline_terraform.helpers import (
+    CONSUMER,
+    initialised,
+    plan_json,
+    resource_changes,
+    state_values,
+    terraform_ok,
+)
+from tools.standin_provider.workspace import Workspace
+
+BROADCAST_ROUTE = {"broadcast": {"handler": "chat.broadcast.handler", "manage_connections": True}}
+
+
+def routes_var(routes: dict[str, Any]) -> str:
+    """The `-var` argument passing `routes` to the consumer (JSON is valid HCL)."""
+    return f"-var=routes={json.dumps(routes)}"
+
+
+def test_defaults_plan_three_routes(consumer: Workspace) -> None:
+    """With only a name, the module plans the three default routes and their functions."""
+    changes = resource_changes(plan_json(consumer, CONSUMER))
+    functions = {a.split('"')[1] for a in changes if ".functions[" in a}
+    assert functions == {"$connect", "$disconnect", "$default"}
+    # API, deployment, stage, access log group and table; then 7 resources per route.
+    assert len(changes) == 5 + 7 * 3
+    assert not [a for a in changes if "route_response" in a]
+
+
+def test_custom_route_adds_exactly_its_resources(consumer: Workspace) -> None:
+    """A route in `routes` adds one route, integration, permission and function stack, no more."""
+    base = set(resource_changes(plan_json(consumer, CONSUMER)))
+    extended = set(resource_changes(plan_json(consumer, CONSUMER, routes_var(BROADCAST_ROUTE))))
+    api = "module.websocket.module.api"
+    function = 'module.websocket.module.functions["broadcast"]'
+    assert extended - base == {
+        f'{api}.aws_apigatewayv2_integration.this["broadcast"]',
+        f'{api}.aws_apigatewayv2_route.this["broadcast"]',
+        f'{api}.aws_lambda_permission.this["broadcast"]',
+        f"{function}.aws_lambda_function.this",
+        f"{function}.aws_iam_role.this",
+        f"{function}.aws_iam_role_policy.this",
+        f"{function}.aws_cloudwatch_log_group.this",
+    }
+    assert base <= extended
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("name", "9starts-with-a-digit"),
+        ("connection_ttl_seconds", "0"),
+        ("log_retention_in_days", "10"),
+        ("lambda_runtime", "python3.9"),
+    ],
+)
+def test_bad_input_fails_plan_naming_the_variable(
+    root_module: Workspace, variable: str, value: str
+) -> None:
+    """A value the module does not allow stops the plan with an error naming the variable."""
+    code, _out, err = root_module.terraform(
+        ".", "plan", "-input=false", "-no-color", "-var=name=ok", f"-var={variable}={value}"
+    )
+    assert code != 0
+    assert "Invalid value for variable" in err
+    assert f"var.{variable}" in err
+
+
+def test_changing_a_handler_changes_source_code_hash(own_workspace: Workspace) -> None:
+    """Editing a handler file changes every function's source_code_hash in the next plan."""
+
+    def hashes() -> set[str]:
+        changes = resource_changes(plan_json(own_workspace, CONSUMER))
+        return {
+            c["change"]["after"]["source_code_hash"]
+            for a, c in changes.items()
+            if a.endswith("aws_lambda_function.this")
+        }
+
+    initialised(own_workspace, CONSUMER)
+    before = hashes()
+    handler = own_workspace.root / "lambda_src" / "websocket_handlers" / "echo.py"
+    handler.write_text(handler.read_text() + "\n# changed\n")
+    after = hashes()
+    assert len(before) == len(after) == 1
+    assert before != after
+
+
+def test_apply_wires_routes_to_functions_then_plans_nothing(own_workspace: Workspace) -> None:
+    """After an apply, each route targets its integration and function, and a new plan is empty."""
+    initialised(own_workspace, CONSUMER)
+    terraform_ok(
+        own_workspace.terraform(CONSUMER, "apply", "-input=false", "-no-color", "-auto-approve")
+    )
+    state = state_values(own_workspace, CONSUMER)
+    api = "module.websocket.module.api"
+    for key in ("$connect", "$disconnect", "$default"):
+        route = state[f'{api}.aws_apigatewayv2_route.this["{key}"]']
+        integration = state[f'{api}.aws_apigatewayv2_integration.this["{key}"]']
+        function = state[f'module.websocket.module.functions["{key}"].aws_lambda_function.this']
+        assert route["target"] == f"integrations/{integration['id']}"
+        assert integration["integration_uri"] == function["invoke_arn"]
+        assert function["function_name"] == f"minimal-{key.lstrip('$')}"
+    code, out, err = own_workspace.terraform(
+        CONSUMER, "plan", "-input=false", "-no-color", "-detailed-exitcode"
+    )
+    assert code == 0, out + err
