@@ -21,7 +21,7 @@ from tools.standin_provider.schema import REPO_ROOT
 from tools.standin_provider.workspace import Workspace, choose_source, project_copy
 from tools.terraform import run
 
-__all__ = ["Failure", "main", "module_dirs", "validate_project"]
+__all__ = ["Failure", "check_module", "main", "module_dirs", "validate_project"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ def module_dirs(project: Path) -> list[str]:
     ]
 
 
-def _check_module(workspace: Workspace, directory: str, aws_version: str) -> Failure | None:
+def check_module(workspace: Workspace, directory: str, aws_version: str) -> Failure | None:
+    """Init and validate `directory` of `workspace` with AWS `aws_version`; print the result."""
     source = choose_source(aws_version)
     check = f"{directory} with aws {aws_version} ({source.description})"
     code, out, err = workspace.init(directory, aws_version, source)
@@ -64,7 +65,7 @@ def validate_project(project: Path, aws_versions: tuple[str, ...] = AWS_VERSIONS
         # the examples include the root module.
         with project_copy(project) as workspace:
             for directory in module_dirs(workspace.root):
-                failure = _check_module(workspace, directory, version)
+                failure = check_module(workspace, directory, version)
                 if failure:
                     failures.append(failure)
     return failures
