@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-__all__ = ["MAGIC_COOKIE_KEY", "MAGIC_COOKIE_VALUE", "serve"]
+__all__ = ["MAGIC_COOKIE_KEY", "MAGIC_COOKIE_VALUE", "make_certificate", "serve"]
 
 MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
 MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
@@ -33,7 +33,7 @@ _CORE_PROTOCOL_VERSION = 1
 _PLUGIN_PROTOCOL_VERSION = 6
 
 
-def _self_signed_certificate() -> tuple[bytes, bytes, bytes]:
+def make_certificate() -> tuple[bytes, bytes, bytes]:
     """Make the server's key and certificate as go-plugin's own `generateCert` does.
 
     Returns:
@@ -134,7 +134,7 @@ def serve(provider_handler: grpc.GenericRpcHandler) -> int:
 
     certificate_der = b""
     if client_certificate:
-        key_pem, certificate_pem, certificate_der = _self_signed_certificate()
+        key_pem, certificate_pem, certificate_der = make_certificate()
         # Terraform's client certificate is ECDSA P-521, which the BoringSSL inside
         # grpcio does not accept for client authentication (Go then sends none), so
         # the channel is TLS with the server authenticated, on loopback only.

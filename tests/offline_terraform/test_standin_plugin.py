@@ -1,0 +1,92 @@
+"""The stand-in provider speaks go-plugin and tfplugin6 as Terraform expects."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import grpc
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from pyvider.protocols.tfprotov6.protobuf import tfplugin6_pb2 as pb
+
+from tools.standin_provider.plugin import MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, make_certificate
+from tools.standin_provider.schema import REPO_ROOT
+
+PLUGIN = [sys.executable, "-P", "-m", "tools.standin_provider", "archive", "2.8.0"]
+
+
+def plugin_env(**extra: str) -> dict[str, str]:
+    """The environment Terraform gives a plugin, plus `extra`."""
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), PLUGIN_PROTOCOL_VERSIONS="5,6")
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def channel() -> Iterator[grpc.Channel]:
+    """A TLS channel to a running stand-in, opened the way go-plugin opens one."""
+    _key, client_certificate, _der = make_certificate()
+    env = plugin_env(
+        **{MAGIC_COOKIE_KEY: MAGIC_COOKIE_VALUE, "PLUGIN_CLIENT_CERT": client_certificate.decode()}
+    )
+    process = subprocess.Popen(PLUGIN, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline().strip()
+        core, protocol, network, address, kind, certificate = line.split("|")
+        assert (core, protocol, network, kind) == ("1", "6", "tcp", "grpc")
+        assert address.startswith("127.0.0.1:")
+        der = base64.b64decode(certificate + "=" * (-len(certificate) % 4))
+        pem = x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+        credentials = grpc.ssl_channel_credentials(root_certificates=pem)
+        with grpc.secure_channel(
+            address, credentials, options=[("grpc.ssl_target_name_override", "localhost")]
+        ) as opened:
+            yield opened
+            shutdown = opened.unary_unary("/plugin.GRPCController/Shutdown")
+            shutdown(b"", timeout=10)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_health_service_reports_plugin_serving(channel: grpc.Channel) -> None:
+    """go-plugin's health check of service "plugin" is answered SERVING over TLS."""
+    stub = health_pb2_grpc.HealthStub(channel)
+    answer = stub.Check(health_pb2.HealthCheckRequest(service="plugin"), timeout=10)
+    assert answer.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_schema_is_served_from_the_schema_file(channel: grpc.Channel) -> None:
+    """GetProviderSchema returns the archive_file data source with its attributes and flags."""
+    call = channel.unary_unary(
+        "/tfplugin6.Provider/GetProviderSchema",
+        request_serializer=pb.GetProviderSchema.Request.SerializeToString,
+        response_deserializer=pb.GetProviderSchema.Response.FromString,
+    )
+    schema = call(pb.GetProviderSchema.Request(), timeout=30)
+    block = schema.data_source_schemas["archive_file"].block
+    attributes = {a.name: a for a in block.attributes}
+    assert attributes["output_path"].required
+    assert attributes["output_base64sha256"].computed
+    assert attributes["excludes"].type == b'["set","string"]'
+    (source,) = block.block_types
+    assert (source.type_name, source.nesting) == ("source", pb.Schema.NestedBlock.SET)
+    assert "archive_file" in schema.resource_schemas
+
+
+def test_refuses_to_run_without_the_magic_cookie() -> None:
+    """Run by hand, the plugin explains what it is and exits 1 instead of serving."""
+    done = subprocess.run(
+        PLUGIN, env=plugin_env(), capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1
+    assert "Terraform provider plugin" in done.stderr
+    assert done.stdout == ""
