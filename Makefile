@@ -7,6 +7,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TERRAFORM := $(BIN)/python tools/terraform.py
 
+# checkov has its own environment: its dependencies clash with the dev pins.
+# Offline: no Prisma Cloud mapping or guidelines, no package scan, no module download.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+CHECKOV := BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false $(CHECKOV_VENV)/bin/checkov
+
 .DEFAULT_GOAL := help
 .PHONY: help venv test fmt lint package plan apply clean run demo validate
 
@@ -19,12 +25,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The venv ignores itself in git (a '*' .gitignore, as Python 3.13's venv writes).
+$(CHECKOV_STAMP): tools/checkov-requirements.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	echo '*' > $(CHECKOV_VENV)/.gitignore
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r tools/checkov-requirements.txt
+	touch $@
+
 venv: $(STAMP) ## Create .venv and install the pinned development tools
 
-test: $(STAMP) ## Lint, then run every offline test
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(TERRAFORM) fmt -check -recursive
+test: $(STAMP) lint ## Lint, then run every offline test
 	$(BIN)/pytest
 
 fmt: $(STAMP) ## Rewrite Python and Terraform files in the canonical format
@@ -32,10 +42,12 @@ fmt: $(STAMP) ## Rewrite Python and Terraform files in the canonical format
 	$(BIN)/ruff check --fix .
 	$(TERRAFORM) fmt -recursive
 
-lint: $(STAMP) ## Check formatting and lint without changing files
+lint: $(STAMP) $(CHECKOV_STAMP) ## Check formatting, lint, and checkov over the module and examples
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(TERRAFORM) fmt -check -recursive
+	$(CHECKOV) --directory . --skip-path tests --framework terraform \
+		--skip-download --download-external-modules false --quiet --compact
 
 validate: $(STAMP) ## terraform fmt, init and validate of every module, aws 6.47.0 and 5.100.0, offline
 	$(BIN)/python -m tools.validate
@@ -56,5 +68,5 @@ demo: $(STAMP) ## Start the local gateway, send one message, print the echo, sto
 	$(BIN)/python -m local_gateway.demo
 
 clean: ## Remove the virtualenv, build output and Terraform working files
-	rm -rf $(VENV) .build .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .build .pytest_cache .ruff_cache
 	find . -name .terraform -type d -prune -exec rm -rf {} +
