@@ -1,0 +1,1 @@
+"""`make bench`: the local gateway measured against a raw echo server and serverless-offline."""

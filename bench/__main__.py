@@ -1,0 +1,203 @@
+"""`make bench` / `python -m bench [--quick] [--peer]`: measure, print a table, write JSON.
+
+Every server is started first and stopped last; each workload then runs against each
+server in turn (gateway, raw, peer, gateway, raw, peer, ...) for several rounds, so slow
+drifts of a shared machine fall on all of them alike. The figures are the medians of
+the rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from bench import workloads
+from bench.handler_cost import handler_cost
+from bench.procs import wait_until_idle
+from bench.report import check_targets, format_handler_table, format_table, summarize_rounds
+from bench.servers import (
+    RunningServer,
+    ServerError,
+    gateway_spec,
+    peer_spec,
+    peer_versions,
+    raw_spec,
+    running,
+)
+from local_gateway.settings import REPO_ROOT
+
+__all__ = ["FULL", "QUICK", "Plan", "main"]
+
+_BUILD = REPO_ROOT / ".build"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much work each measurement does (issue 6's sizes by default)."""
+
+    rounds: int = 3
+    round_trips: int = 500
+    warmup: int = 50
+    throughput_connections: int = 20
+    throughput_messages: int = 100
+    connect_cycles: int = 200
+    mass_connections: int = 1000
+    invocations: int = 500
+    import_repetitions: int = 7
+
+
+FULL = Plan()
+QUICK = replace(
+    FULL,
+    rounds=1,
+    round_trips=50,
+    warmup=5,
+    throughput_connections=5,
+    throughput_messages=10,
+    connect_cycles=20,
+    mass_connections=50,
+    invocations=20,
+    import_repetitions=1,
+)
+
+Workload = Callable[[RunningServer], Awaitable[dict[str, Any]]]
+
+
+def _workloads(plan: Plan) -> dict[str, Workload]:
+    """Each named workload, bound to the plan's sizes."""
+    return {
+        "latency": lambda server: workloads.latency(
+            server.url, round_trips=plan.round_trips, warmup=plan.warmup
+        ),
+        "throughput": lambda server: workloads.throughput(
+            server.url,
+            connections=plan.throughput_connections,
+            messages=plan.throughput_messages,
+        ),
+        "connect_rate": lambda server: workloads.connect_rate(
+            server.url, cycles=plan.connect_cycles
+        ),
+        "mass": lambda server: workloads.mass_connections(
+            server.url, connections=plan.mass_connections, server_pid=server.pid
+        ),
+    }
+
+
+def _raise_fd_limit(connections: int) -> None:
+    """Let this process hold every client socket at once (the soft limit is often 1,024)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
+
+
+async def _measure(
+    servers: list[RunningServer], plan: Plan
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Every round of every workload on every server, interleaved."""
+    results: dict[str, dict[str, list[dict[str, Any]]]] = {s.name: {} for s in servers}
+    for round_number in range(1, plan.rounds + 1):
+        for name, workload in _workloads(plan).items():
+            for server in servers:
+                # The previous server may still be running `$disconnect` for its clients.
+                await asyncio.to_thread(wait_until_idle, server.pid)
+                print(f"round {round_number}/{plan.rounds}: {name} on {server.name}", flush=True)
+                try:
+                    figures = await workload(server)
+                except (OSError, TimeoutError) as error:
+                    figures = {"error": f"{type(error).__name__}: {error}"}
+                results[server.name].setdefault(name, []).append(figures)
+                for other in servers:
+                    await asyncio.to_thread(wait_until_idle, other.pid)
+    return results
+
+
+def _machine() -> dict[str, Any]:
+    """Where the figures come from, for the README."""
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+
+
+def _run_servers(plan: Plan, *, peer: bool) -> tuple[dict[str, Any], dict[str, str]]:
+    """Start the servers, run the workloads, stop the servers; medians per server."""
+    specs = [gateway_spec(), raw_spec()]
+    versions: dict[str, str] = {}
+    if peer:
+        specs.append(peer_spec())
+        versions = peer_versions()
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(running(spec, log_dir=_BUILD / "bench")) for spec in specs]
+        raw = asyncio.run(_measure(servers, plan))
+    summary = {
+        server: {
+            workload: summarize_rounds([r for r in rounds if "error" not in r])
+            for workload, rounds in by_workload.items()
+        }
+        for server, by_workload in raw.items()
+    }
+    return {"rounds": raw, "medians": summary}, versions
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a short smoke run, not figures")
+    parser.add_argument("--peer", action="store_true", help="also run serverless-offline")
+    parser.add_argument("--output", type=Path, default=_BUILD / "bench.json")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    _raise_fd_limit(plan.mass_connections)
+    started = time.time()
+    try:
+        servers, versions = _run_servers(plan, peer=args.peer)
+    except ServerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print("Handler cost (cold import, warm invocations)...", flush=True)
+    handlers = handler_cost(
+        invocations=plan.invocations, import_repetitions=plan.import_repetitions
+    )
+    targets = check_targets(servers["medians"], handlers)
+    names = list(servers["medians"])
+    print(f"\nServers: medians of {plan.rounds} round(s)\n")
+    print(format_table(servers["medians"], names))
+    print(f"\nHandlers (zip: {handlers['zip_bytes']:,} bytes)\n")
+    print(format_handler_table(handlers["handlers"]))
+    print(f"\nboto3 alone: {handlers['boto3_alone']['import_ms']:.1f} ms to import\n")
+    for check in targets:
+        verdict = {True: "met", False: "MISSED", None: "not measured"}[check["met"]]
+        value = "-" if check["value"] is None else f"{check['value']:.2f}"
+        print(f"  {verdict:12} {check['target']}: {value}")
+    report = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "quick": args.quick,
+        "plan": asdict(plan),
+        "machine": _machine(),
+        "peer_versions": versions,
+        "servers": servers,
+        "handlers": handlers,
+        "targets": targets,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nWritten: {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

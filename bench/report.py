@@ -1,0 +1,167 @@
+"""The benchmark's summary: medians over rounds, ratios, targets, and the printed table.
+
+Pure functions over the collected results, so the arithmetic is tested on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bench.stats import median, ratio
+
+__all__ = [
+    "Target",
+    "check_targets",
+    "format_handler_table",
+    "format_table",
+    "summarize_rounds",
+]
+
+# (workload, figure, unit) of each row of the servers' table.
+ROWS = [
+    ("latency", "p50_ms", "ms"),
+    ("latency", "p95_ms", "ms"),
+    ("latency", "p99_ms", "ms"),
+    ("throughput", "messages_per_s", "msg/s"),
+    ("connect_rate", "cycles_per_s", "conn/s"),
+    ("mass", "opened", "conns"),
+    ("mass", "echoed", "echoes"),
+    ("mass", "peak_rss_mb", "MB"),
+]
+
+
+def summarize_rounds(rounds: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """The median of each figure over the rounds that produced it."""
+    names = {name for figures in rounds for name in figures}
+    return {
+        name: median([figures[name] for figures in rounds if name in figures])
+        for name in sorted(names)
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    """One of issue 6's targets: a bound on a figure or a ratio of the gateway's."""
+
+    name: str
+    at_most: float | None = None
+    at_least: float | None = None
+
+    def met(self, value: float | None) -> bool | None:
+        """Whether `value` is within bounds; None when it could not be measured."""
+        if value is None:
+            return None
+        if self.at_most is not None and value > self.at_most:
+            return False
+        return not (self.at_least is not None and value < self.at_least)
+
+
+def _figure(summary: Mapping[str, Any], server: str, workload: str, figure: str) -> float | None:
+    return summary.get(server, {}).get(workload, {}).get(figure)
+
+
+def _versus(summary: Mapping[str, Any], reference: str, workload: str, figure: str) -> float | None:
+    """The gateway's figure divided by the reference server's."""
+    return ratio(
+        _figure(summary, "gateway", workload, figure),
+        _figure(summary, reference, workload, figure),
+    )
+
+
+def check_targets(summary: Mapping[str, Any], handlers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each target, the measured value it applies to, and whether it is met.
+
+    Args:
+        summary: Medians per server and workload (`summarize_rounds` of each).
+        handlers: The handler-cost figures (`bench.handler_cost.handler_cost`).
+    """
+    mass = summary.get("gateway", {}).get("mass", {})
+    all_served = None
+    if mass:
+        all_served = min(mass["opened"], mass["echoed"]) / mass["connections"]
+    checks = [
+        (
+            Target(name="echo p50 / raw p50", at_most=5),
+            _versus(summary, "raw", "latency", "p50_ms"),
+        ),
+        (
+            Target(name="echo p99 / peer p99", at_most=0.5),
+            _versus(summary, "peer", "latency", "p99_ms"),
+        ),
+        (
+            Target(name="throughput / peer", at_least=3),
+            _versus(summary, "peer", "throughput", "messages_per_s"),
+        ),
+        (
+            Target(name="connect rate / peer", at_least=2),
+            _versus(summary, "peer", "connect_rate", "cycles_per_s"),
+        ),
+        (Target(name="share of connections opened and echoed", at_least=1), all_served),
+        (
+            Target(name="peak RSS MB, all connections open", at_most=300),
+            _figure(summary, "gateway", "mass", "peak_rss_mb"),
+        ),
+        (
+            Target(name="handler import ms beyond boto3 (worst)", at_most=20),
+            max(figures["own_ms"] for figures in handlers["handlers"].values()),
+        ),
+        (Target(name="zip bytes", at_most=20 * 1024 - 1), handlers["zip_bytes"]),
+    ]
+    return [
+        {"target": target.name, "value": value, "met": target.met(value)}
+        for target, value in checks
+    ]
+
+
+def _cell(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+
+
+def format_table(summary: Mapping[str, Any], servers: Sequence[str]) -> str:
+    """Medians per server and the gateway's ratio to the raw server and the peer."""
+    header = ["figure", "unit", *servers, "gw/raw", "gw/peer"]
+    lines = [header]
+    for workload, figure, unit in ROWS:
+        values = [_figure(summary, server, workload, figure) for server in servers]
+        lines.append(
+            [
+                f"{workload}.{figure}",
+                unit,
+                *map(_cell, values),
+                _cell(_versus(summary, "raw", workload, figure)),
+                _cell(_versus(summary, "peer", workload, figure)),
+            ]
+        )
+    return _columns(lines)
+
+
+def format_handler_table(handlers: Mapping[str, Mapping[str, Any]]) -> str:
+    """Cold import (boto3's share apart) and warm CPU per invocation of each handler."""
+    lines = [["handler", "import ms", "boto3 share", "own ms", "warm CPU ms", "warm wall ms"]]
+    for figures in handlers.values():
+        lines.append(
+            [
+                figures["handler"],
+                *(
+                    _cell(figures[name])
+                    for name in ("import_ms", "boto_share_ms", "own_ms", "cpu_ms", "wall_ms")
+                ),
+            ]
+        )
+    return _columns(lines)
+
+
+def _columns(lines: Sequence[Sequence[str]]) -> str:
+    """Aligned text columns: names left, numbers right."""
+    widths = [max(len(row[column]) for row in lines) for column in range(len(lines[0]))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(width) if column == 0 else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in lines
+    )
