@@ -14,7 +14,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 CHECKOV := BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false $(CHECKOV_VENV)/bin/checkov
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test fmt lint package plan apply clean run demo validate
+.PHONY: help venv test fmt lint package plan apply clean run demo validate bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ run: $(STAMP) ## Serve the WebSocket API and its handlers on ws://127.0.0.1:8080
 
 demo: $(STAMP) ## Start the local gateway, send one message, print the echo, stop
 	$(BIN)/python -m local_gateway.demo
+
+bench: $(STAMP) ## Measure the gateway against raw aiohttp (PEER=1: and serverless-offline; QUICK=1)
+	$(BIN)/python -m bench $(if $(PEER),--peer) $(if $(QUICK),--quick)
 
 clean: ## Remove the virtualenv, build output and Terraform working files
 	rm -rf $(VENV) $(CHECKOV_VENV) .build .pytest_cache .ruff_cache
