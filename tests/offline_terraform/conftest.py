@@ -44,6 +44,12 @@ def consumer(shared_workspace: Workspace) -> Workspace:
 
 
 @pytest.fixture(scope="session")
+def consumer_plan(consumer: Workspace) -> dict[str, Any]:
+    """The plan of the minimal consumer with the default routes."""
+    return plan_json(consumer, CONSUMER)
+
+
+@pytest.fixture(scope="session")
 def root_module(shared_workspace: Workspace) -> Workspace:
     """The module itself (the root directory), initialised, for planning it with `-var`."""
     return initialised(shared_workspace, ".")

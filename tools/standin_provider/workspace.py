@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 from tools.standin_provider.mirror import ARCHIVE_VERSION, build_mirror, terraform_platform
@@ -26,9 +27,11 @@ from tools.terraform import run
 
 __all__ = ["ProviderSource", "Workspace", "choose_source", "project_copy"]
 
-# Not copied: version control, environments, build output and Terraform's own working files.
-_NOT_COPIED = (".git", ".venv", ".build", ".terraform", "*.tfstate*", ".terraform.lock.hcl")
-_NOT_COPIED += ("__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", "node_modules")
+# What Terraform reads: the root module's files, its submodules and examples, the
+# Lambda sources it zips and the test configurations. Other folders of the
+# project can be large (environments, benchmarks) and are not copied.
+_COPIED_DIRS = ("modules", "examples", "lambda_src", "tests/offline_terraform/fixtures")
+_NOT_COPIED = (".terraform", "*.tfstate*", ".terraform.lock.hcl", ".build", "__pycache__")
 
 # Pins the AWS provider version in the module being initialised (an override
 # file merges into `required_providers` entry by entry).
@@ -109,9 +112,20 @@ def _quiet_environment() -> None:
 
 @contextmanager
 def project_copy(source: Path = REPO_ROOT) -> Iterator[Workspace]:
-    """A temporary copy of the project at `source`, removed afterwards."""
+    """A temporary copy of the Terraform parts of the project at `source`, removed afterwards."""
     _quiet_environment()
     with tempfile.TemporaryDirectory(prefix="tf-offline-") as folder:
         root = Path(folder) / "project"
-        shutil.copytree(source, root, symlinks=True, ignore=shutil.ignore_patterns(*_NOT_COPIED))
+        root.mkdir()
+        for file in source.iterdir():
+            if file.is_file() and not any(fnmatch(file.name, p) for p in _NOT_COPIED):
+                shutil.copy2(file, root / file.name)
+        for directory in _COPIED_DIRS:
+            if (source / directory).is_dir():
+                shutil.copytree(
+                    source / directory,
+                    root / directory,
+                    symlinks=True,
+                    ignore=shutil.ignore_patterns(*_NOT_COPIED),
+                )
         yield Workspace(root)
