@@ -7,6 +7,7 @@ a `BadRequestError`, which the entry point turns into a 400 response.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,11 @@ __all__ = [
 
 # API Gateway's WebSocket frame limit: 128 KB.
 MAX_BODY_BYTES = 128 * 1024
+
+# API Gateway's own rules for these names, which the sender puts in the host and path
+# of the `@connections` endpoint: anything else would make an invalid URL.
+_API_ID = re.compile(r"[A-Za-z0-9]+")
+_STAGE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 class BadRequestError(ValueError):
@@ -81,8 +87,8 @@ class WebSocketEvent:
             route_key=_text(context, "routeKey"),
             event_type=_text(context, "eventType"),
             request_id=_text(context, "requestId"),
-            stage=_text(context, "stage"),
-            api_id=_text(context, "apiId"),
+            stage=_text(context, "stage", _STAGE),
+            api_id=_text(context, "apiId", _API_ID),
             domain_name=_text(context, "domainName"),
             connected_at=_millis(context, "connectedAt"),
             body=event.get("body"),
@@ -112,10 +118,17 @@ class WebSocketEvent:
         return self.body
 
 
-def _text(context: Mapping[str, Any], key: str) -> str:
+def _text(context: Mapping[str, Any], key: str, pattern: re.Pattern[str] | None = None) -> str:
+    """A non-empty string field that AWS clients can encode (and `pattern` allows)."""
     value = context.get(key)
     if not isinstance(value, str) or not value:
         raise MalformedEventError(f"requestContext.{key} is missing or not a string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise MalformedEventError(f"requestContext.{key} is not valid UTF-8 text") from error
+    if pattern is not None and not pattern.fullmatch(value):
+        raise MalformedEventError(f"requestContext.{key} has characters API Gateway never uses")
     return value
 
 
