@@ -105,7 +105,7 @@ def check_targets(summary: Mapping[str, Any], handlers: Mapping[str, Any]) -> li
         ),
         (
             Target(name="handler import ms beyond boto3 (worst)", at_most=20),
-            max(figures["own_ms"] for figures in handlers["handlers"].values()),
+            max(figures["beyond_boto3_ms"] for figures in handlers["handlers"].values()),
         ),
         (Target(name="zip bytes", at_most=20 * 1024 - 1), handlers["zip_bytes"]),
     ]
@@ -139,17 +139,27 @@ def format_table(summary: Mapping[str, Any], servers: Sequence[str]) -> str:
     return _columns(lines)
 
 
+_HANDLER_FIGURES = ("import_ms", "boto_share_ms", "own_ms", "beyond_boto3_ms", "cpu_ms", "wall_ms")
+
+
 def format_handler_table(handlers: Mapping[str, Mapping[str, Any]]) -> str:
     """Cold import (boto3's share apart) and warm CPU per invocation of each handler."""
-    lines = [["handler", "import ms", "boto3 share", "own ms", "warm CPU ms", "warm wall ms"]]
+    lines = [
+        [
+            "handler",
+            "import ms",
+            "boto3 share",
+            "own ms",
+            "beyond boto3 ms",
+            "warm CPU ms",
+            "warm wall ms",
+        ]
+    ]
     for figures in handlers.values():
         lines.append(
             [
                 figures["handler"],
-                *(
-                    _cell(figures[name])
-                    for name in ("import_ms", "boto_share_ms", "own_ms", "cpu_ms", "wall_ms")
-                ),
+                *(_cell(figures[name]) for name in _HANDLER_FIGURES),
             ]
         )
     return _columns(lines)

@@ -92,7 +92,7 @@ def test_targets_met_missed_and_not_measured() -> None:
         },
         "raw": {"latency": {"p50_ms": 0.1, "p99_ms": 1.0}},
     }
-    handlers = {"handlers": {"$connect": {"own_ms": 12.0}}, "zip_bytes": 13_000}
+    handlers = {"handlers": {"$connect": {"beyond_boto3_ms": 12.0}}, "zip_bytes": 13_000}
     verdicts = {check["target"]: check["met"] for check in check_targets(summary, handlers)}
     assert verdicts["echo p50 / raw p50"] is False
     assert verdicts["echo p99 / peer p99"] is None
