@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from offline_terraform.helpers import (
+    AWS_VERSION,
     CONSUMER,
     initialised,
     plan_json,
@@ -15,7 +16,7 @@ from offline_terraform.helpers import (
     state_values,
     terraform_ok,
 )
-from tools.standin_provider.workspace import Workspace
+from tools.standin_provider.workspace import Workspace, choose_source
 
 BROADCAST_ROUTE = {"broadcast": {"handler": "chat.broadcast.handler", "manage_connections": True}}
 
@@ -112,6 +113,10 @@ def test_changing_a_handler_changes_source_code_hash(
     assert before != after
 
 
+@pytest.mark.skipif(
+    not choose_source(AWS_VERSION).is_standin,
+    reason="with real providers an apply would create real AWS resources",
+)
 def test_apply_wires_routes_to_functions_then_plans_nothing(own_workspace: Workspace) -> None:
     """After an apply, each route targets its integration and function, and a new plan is empty."""
     initialised(own_workspace, CONSUMER)
