@@ -37,14 +37,14 @@ def _submodule_variables(call: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_every_lambda_permission_is_scoped_to_this_api() -> None:
-    """Each `aws_lambda_permission` lets only this API's execution ARN invoke, never any caller."""
+    """Each `aws_lambda_permission` lets only this API, on its stage and route, invoke."""
     permissions = _resources_of("aws_lambda_permission")
     assert permissions
     for address, permission in permissions.items():
         assert permission["principal"] == "apigateway.amazonaws.com", address
-        assert permission["source_arn"].startswith("${aws_apigatewayv2_api.this.execution_arn}/"), (
-            address
-        )
+        assert permission["source_arn"] == (
+            "${aws_apigatewayv2_api.this.execution_arn}/${var.stage_name}/${each.key}"
+        ), address
 
 
 def test_every_log_group_has_retention_and_the_optional_kms_key() -> None:
@@ -59,19 +59,6 @@ def test_every_log_group_has_retention_and_the_optional_kms_key() -> None:
     for address, group in groups.items():
         assert group["retention_in_days"] == "${var.log_retention_in_days}", address
         assert group["kms_key_id"] == "${var.kms_key_arn}", address
-
-
-def test_table_is_encrypted_with_the_optional_key_and_keeps_backups() -> None:
-    """The table always has server-side encryption (the input key, or AWS's) and PITR."""
-    tables = _resources_of("aws_dynamodb_table")
-    assert tables
-    for address, table in tables.items():
-        encryption = table["server_side_encryption"][0]
-        assert encryption["kms_key_arn"] == "${var.kms_key_arn}", address
-        assert encryption["enabled"] == "${var.kms_key_arn != null}", address
-        assert table["point_in_time_recovery"][0]["enabled"] == (
-            "${var.point_in_time_recovery_enabled}"
-        ), address
 
 
 @pytest.mark.parametrize(
