@@ -101,6 +101,27 @@ class TaggedStream(io.TextIOBase):
         return True
 
 
+def _timed_out(timeout: float) -> str:
+    """Lambda's own error message for an invocation that reached its timeout."""
+    return f"Task timed out after {timeout:.2f} seconds"
+
+
+class _FirstReply:
+    """Passes on only the first reply of an invocation: its result or its timeout."""
+
+    def __init__(self, reply: Callable[[dict[str, Any]], None]) -> None:
+        self._reply = reply
+        self._lock = threading.Lock()
+        self._sent = False
+
+    def __call__(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            if self._sent:
+                return
+            self._sent = True
+        self._reply(message)
+
+
 def _load_handler(name: str) -> Callable[[dict[str, Any], LambdaContext], Any]:
     module_name, _, attribute = name.rpartition(".")
     return getattr(importlib.import_module(module_name), attribute)
@@ -137,14 +158,25 @@ def main() -> None:
             timeout=route["timeout"],
             aws_request_id=request["request_id"],
         )
+        answer = _FirstReply(reply)
+        # Lambda fails an invocation at its timeout; a thread cannot be stopped, so the
+        # handler runs on but its late result is dropped.
+        timer = threading.Timer(
+            route["timeout"],
+            answer,
+            args=({"id": request["id"], "error": _timed_out(route["timeout"])},),
+        )
+        timer.daemon = True
+        timer.start()
         try:
             if handler is None:
                 raise ImportError(f"Runtime.ImportModuleError: cannot import {route['handler']}")
-            reply({"id": request["id"], "result": json.loads(json.dumps(handler(event, context)))})
+            answer({"id": request["id"], "result": json.loads(json.dumps(handler(event, context)))})
         except Exception as error:  # Any handler failure is the invocation's error, as on Lambda.
             traceback.print_exc()
-            reply({"id": request["id"], "error": f"{type(error).__name__}: {error}"})
+            answer({"id": request["id"], "error": f"{type(error).__name__}: {error}"})
         finally:
+            timer.cancel()
             stream.flush()
             stream.set_tag(None)
 
