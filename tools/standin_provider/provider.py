@@ -47,34 +47,6 @@ class StandinProvider:
         """Serve the schema read from the provider's schema file."""
         return self._schema_response
 
-    def GetResourceIdentitySchemas(self, _request: Any) -> Any:  # noqa: N802
-        """Resource identities are not in the schema files: declare none."""
-        return pb.GetResourceIdentitySchemas.Response()
-
-    def ValidateProviderConfig(self, _request: Any) -> Any:  # noqa: N802
-        """Accept any configuration the schema admits: Terraform has checked that."""
-        return pb.ValidateProviderConfig.Response()
-
-    def ValidateResourceConfig(self, _request: Any) -> Any:  # noqa: N802
-        """The provider's own value checks are not known: accept."""
-        return pb.ValidateResourceConfig.Response()
-
-    def ValidateDataResourceConfig(self, _request: Any) -> Any:  # noqa: N802
-        """The provider's own value checks are not known: accept."""
-        return pb.ValidateDataResourceConfig.Response()
-
-    def ValidateEphemeralResourceConfig(self, _request: Any) -> Any:  # noqa: N802
-        """The provider's own value checks are not known: accept."""
-        return pb.ValidateEphemeralResourceConfig.Response()
-
-    def ConfigureProvider(self, _request: Any) -> Any:  # noqa: N802
-        """There are no credentials or clients to set up."""
-        return pb.ConfigureProvider.Response()
-
-    def StopProvider(self, _request: Any) -> Any:  # noqa: N802
-        """Nothing runs in the background, so there is nothing to stop."""
-        return pb.StopProvider.Response()
-
     def UpgradeResourceState(self, request: Any) -> Any:  # noqa: N802
         """Re-encode the stored JSON state under the current schema (no migrations)."""
         ty = block_type(self._schema.resources[request.type_name]["block"])
@@ -135,14 +107,36 @@ def _method_handler(method: Any, function: Callable[[Any], Any]) -> grpc.RpcMeth
     )
 
 
+# RPCs answered with an empty response: there are no provider-specific value
+# checks to run, no credentials to configure, nothing running to stop, and the
+# schema files hold no resource identities.
+_EMPTY_ANSWERS = (
+    "ValidateProviderConfig",
+    "ValidateResourceConfig",
+    "ValidateDataResourceConfig",
+    "ValidateEphemeralResourceConfig",
+    "ConfigureProvider",
+    "StopProvider",
+    "GetResourceIdentitySchemas",
+)
+
+
+def _implementation(provider: StandinProvider, method: Any) -> Callable[[Any], Any] | None:
+    if method.name in _EMPTY_ANSWERS:
+        response_class = message_factory.GetMessageClass(method.output_type)
+        return lambda _request: response_class()
+    return getattr(provider, method.name, None)
+
+
 def rpc_handler(provider: StandinProvider) -> grpc.GenericRpcHandler:
-    """Route the `tfplugin6.Provider` RPCs that `provider` implements to its methods."""
+    """Route the `tfplugin6.Provider` RPCs the stand-in answers to their implementations."""
     service = pb.DESCRIPTOR.services_by_name["Provider"]
+    implementations = {method: _implementation(provider, method) for method in service.methods}
     return grpc.method_handlers_generic_handler(
         service.full_name,
         {
-            method.name: _method_handler(method, getattr(provider, method.name))
-            for method in service.methods
-            if hasattr(provider, method.name)
+            method.name: _method_handler(method, function)
+            for method, function in implementations.items()
+            if function is not None
         },
     )
