@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from websockets.exceptions import WebSocketException
+
 from bench import workloads
 from bench.handler_cost import handler_cost
 from bench.procs import wait_until_idle
@@ -115,8 +117,10 @@ async def _measure(
                 print(f"round {round_number}/{plan.rounds}: {name} on {server.name}", flush=True)
                 try:
                     figures = await workload(server)
-                except (OSError, TimeoutError) as error:
+                except (OSError, TimeoutError, WebSocketException) as error:
+                    # A server that fails a workload is a result, not the end of the run.
                     figures = {"error": f"{type(error).__name__}: {error}"}
+                    print(f"  {server.name} failed: {figures['error']}", flush=True)
                 results[server.name].setdefault(name, []).append(figures)
                 for other in servers:
                     await asyncio.to_thread(wait_until_idle, other.pid)
