@@ -14,7 +14,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 CHECKOV := BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false $(CHECKOV_VENV)/bin/checkov
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test fmt lint package plan apply clean run demo validate bench
+.PHONY: help venv test fmt lint package plan apply clean run demo validate bench fuzz load
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -69,6 +69,12 @@ demo: $(STAMP) ## Start the local gateway, send one message, print the echo, sto
 
 bench: $(STAMP) ## Measure the gateway against raw aiohttp (PEER=1: and serverless-offline; QUICK=1)
 	$(BIN)/python -m bench $(if $(PEER),--peer) $(if $(QUICK),--quick)
+
+fuzz: $(STAMP) ## Fuzz the local gateway: 10,000 random frames from 50 clients, with resets
+	$(BIN)/python -m stress.fuzz --frames 10000 --clients 50
+
+load: $(STAMP) ## 1,000 connections x 100 messages through the local gateway: exactly-once echo
+	$(BIN)/python -m stress.load --connections 1000 --messages 100
 
 clean: ## Remove the virtualenv, build output and Terraform working files
 	rm -rf $(VENV) $(CHECKOV_VENV) .build .pytest_cache .ruff_cache

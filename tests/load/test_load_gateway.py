@@ -1,0 +1,38 @@
+"""Load scaled down for `make test` (100 connections x 10 messages); `make load`: 1,000 x 100."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from stress.gateway import GatewayProcess, raise_fd_limit
+from stress.load import payload, run_load
+
+CONNECTIONS = 100
+MESSAGES = 10
+
+
+@pytest.fixture
+def gateway() -> Iterator[GatewayProcess]:
+    """A gateway in its own process tree, with the open-file limit raised for it and us."""
+    raise_fd_limit()
+    with GatewayProcess() as process:
+        yield process
+
+
+@pytest.mark.timeout(300)
+async def test_every_message_is_echoed_exactly_once_to_its_sender(
+    gateway: GatewayProcess,
+) -> None:
+    """Concurrent connections: no message lost, duplicated or delivered to another client."""
+    report = await run_load(gateway, connections=CONNECTIONS, messages=MESSAGES)
+    print(json.dumps(report.summary(), indent=2))
+
+    expected = {payload(c, s) for c in range(CONNECTIONS) for s in range(MESSAGES)}
+    assert report.sent == CONNECTIONS * MESSAGES
+    assert report.lost(expected) == set()
+    assert report.duplicated() == {}
+    assert set(report.received) == expected
+    assert report.crossed == 0
