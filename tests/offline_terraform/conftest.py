@@ -25,7 +25,7 @@ def shared_workspace() -> Iterator[Workspace]:
 
 @pytest.fixture
 def own_workspace() -> Iterator[Workspace]:
-    """A copy of the project of a test's own, for tests that edit files or apply."""
+    """A copy of the project of a test's own, for tests that edit its files."""
     with project_copy() as workspace:
         yield workspace
 

@@ -1,4 +1,4 @@
-"""Running Terraform in copies of the project and reading its plans, for the offline tests.
+"""Offline test helpers: run Terraform in copies of the project, read its plans and states.
 
 Providers are the real ones when `TF_PLUGIN_CACHE_DIR` holds them or
 `ALLOW_PROVIDER_DOWNLOAD=1`, else the stand-in; `TF_TEST_AWS_VERSION` picks the
@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
-from tools.standin_provider.workspace import Workspace, choose_source
+from pytest_terraform.tf import TerraformTestApi
 
-AWS_VERSION = os.environ.get("TF_TEST_AWS_VERSION", "6.47.0")
+from tools.standin_provider.workspace import TESTED_AWS_VERSION, Workspace, choose_source
+
+AWS_VERSION = TESTED_AWS_VERSION
+
+# The commands that read and write the state file named by `-state=`.
+_STATE_COMMANDS = ("plan", "apply", "destroy", "refresh", "state")
 CONSUMER = "tests/offline_terraform/fixtures/consumer"
 
 
@@ -56,11 +62,31 @@ def source_path(relative: str) -> Path:
     return Path(__file__).parent / relative
 
 
-def state_values(workspace: Workspace, directory: str) -> dict[str, dict[str, Any]]:
-    """The values of every managed resource in the state of `directory`, by address."""
-    state = json.loads(terraform_ok(workspace.terraform(directory, "show", "-json")))
+def applied_terraform(applied: TerraformTestApi, *args: str) -> tuple[int, str, str]:
+    """Run Terraform on the configuration and state of a pytest-terraform fixture.
+
+    The same executable, working directory, data directory and state file as the
+    fixture's own runner; `-state=` is added to the commands that take it.
+    """
+    runner = applied.terraform
+    state = [f"-state={runner.state_path}"] if args[0] in _STATE_COMMANDS else []
+    done = subprocess.run(
+        [runner.tf_bin, *args, *state],
+        cwd=runner.module_dir,
+        env={**os.environ, "TF_DATA_DIR": runner.work_dir},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def applied_values(applied: TerraformTestApi) -> dict[str, dict[str, Any]]:
+    """The values of every managed resource in a fixture's state, by address."""
+    runner = applied.terraform
+    shown = terraform_ok(applied_terraform(applied, "show", "-json", runner.state_path))
     found: dict[str, dict[str, Any]] = {}
-    modules = [state["values"]["root_module"]]
+    modules = [json.loads(shown)["values"]["root_module"]]
     while modules:
         module = modules.pop()
         modules.extend(module.get("child_modules", []))

@@ -1,4 +1,7 @@
-"""A user's smallest configuration, planned and applied through real Terraform core."""
+"""A user's smallest configuration, planned and applied through real Terraform core.
+
+The apply runs as a pytest-terraform fixture (`@terraform`), through the stand-in.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +9,17 @@ import json
 from typing import Any
 
 import pytest
+from pytest_terraform import terraform
+from pytest_terraform.tf import TerraformTestApi
 
 from offline_terraform.helpers import (
     AWS_VERSION,
     CONSUMER,
+    applied_terraform,
+    applied_values,
     initialised,
     plan_json,
     resource_changes,
-    state_values,
-    terraform_ok,
 )
 from tools.standin_provider.workspace import Workspace, choose_source
 
@@ -117,13 +122,14 @@ def test_changing_a_handler_changes_source_code_hash(
     not choose_source(AWS_VERSION).is_standin,
     reason="with real providers an apply would create real AWS resources",
 )
-def test_apply_wires_routes_to_functions_then_plans_nothing(own_workspace: Workspace) -> None:
+# No destroy afterwards: the stand-in made nothing and the state is a temporary file;
+# test_standin_lifecycle checks destroy.
+@terraform("consumer", name="consumer_applied", teardown=terraform.TEARDOWN_OFF)
+def test_apply_wires_routes_to_functions_then_plans_nothing(
+    consumer_applied: TerraformTestApi,
+) -> None:
     """After an apply, each route targets its integration and function, and a new plan is empty."""
-    initialised(own_workspace, CONSUMER)
-    terraform_ok(
-        own_workspace.terraform(CONSUMER, "apply", "-input=false", "-no-color", "-auto-approve")
-    )
-    state = state_values(own_workspace, CONSUMER)
+    state = applied_values(consumer_applied)
     api = "module.websocket.module.api"
     for key in ("$connect", "$disconnect", "$default"):
         route = state[f'{api}.aws_apigatewayv2_route.this["{key}"]']
@@ -132,7 +138,7 @@ def test_apply_wires_routes_to_functions_then_plans_nothing(own_workspace: Works
         assert route["target"] == f"integrations/{integration['id']}"
         assert integration["integration_uri"] == function["invoke_arn"]
         assert function["function_name"] == f"minimal-{key.lstrip('$')}"
-    code, out, err = own_workspace.terraform(
-        CONSUMER, "plan", "-input=false", "-no-color", "-detailed-exitcode"
+    code, out, err = applied_terraform(
+        consumer_applied, "plan", "-input=false", "-no-color", "-detailed-exitcode"
     )
     assert code == 0, out + err

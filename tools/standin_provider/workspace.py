@@ -25,7 +25,10 @@ from tools.standin_provider.mirror import ARCHIVE_VERSION, build_mirror, terrafo
 from tools.standin_provider.schema import REPO_ROOT
 from tools.terraform import run
 
-__all__ = ["ProviderSource", "Workspace", "choose_source", "project_copy"]
+__all__ = ["TESTED_AWS_VERSION", "ProviderSource", "Workspace", "choose_source", "project_copy"]
+
+# The AWS provider version the offline tests run with (`make validate` runs each).
+TESTED_AWS_VERSION = os.environ.get("TF_TEST_AWS_VERSION", "6.47.0")
 
 # What Terraform reads: the root module's files, its submodules and examples, the
 # Lambda sources it zips and the test configurations. Other folders of the
