@@ -3,7 +3,8 @@
 Terraform starts the plugin with a magic cookie in the environment and its
 own client certificate in `PLUGIN_CLIENT_CERT`; the plugin answers with one
 handshake line on stdout naming the protocol, address and its own certificate,
-then serves over mutual TLS. Besides the provider service, go-plugin calls the
+then serves over mutual TLS, accepting that client certificate only (see
+`tls_proxy.py`). Besides the provider service, go-plugin calls the
 health service (name "plugin"), `plugin.GRPCController/Shutdown` to stop the
 plugin and `plugin.GRPCStdio/StreamStdio` to collect its output.
 """
@@ -14,9 +15,11 @@ import base64
 import datetime
 import os
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent import futures
+from pathlib import Path
 
 import grpc
 from cryptography import x509
@@ -24,6 +27,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from tools.standin_provider.tls_proxy import MutualTlsProxy, server_context
 
 __all__ = ["MAGIC_COOKIE_KEY", "MAGIC_COOKIE_VALUE", "make_certificate", "serve"]
 
@@ -33,13 +38,18 @@ _CORE_PROTOCOL_VERSION = 1
 _PLUGIN_PROTOCOL_VERSION = 6
 
 
-def make_certificate() -> tuple[bytes, bytes, bytes]:
+def make_certificate(
+    curve: ec.EllipticCurve | None = None,
+) -> tuple[bytes, bytes, bytes]:
     """Make the server's key and certificate as go-plugin's own `generateCert` does.
+
+    Args:
+        curve: the key's curve; P-256 unless given (Terraform's own client key is P-521).
 
     Returns:
         The key (PEM), the certificate (PEM) and the certificate (DER).
     """
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = ec.generate_private_key(curve or ec.SECP256R1())
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COMMON_NAME, "localhost"),
@@ -116,6 +126,40 @@ def _plugin_services(stopped: threading.Event) -> list[grpc.GenericRpcHandler]:
     ]
 
 
+def _grpc_server(provider_handler: grpc.GenericRpcHandler, stopped: threading.Event) -> grpc.Server:
+    """The gRPC server with the provider, health and go-plugin services, not yet bound."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    health_servicer = health.HealthServicer()
+    health_servicer.set("plugin", health_pb2.HealthCheckResponse.SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    server.add_generic_rpc_handlers([provider_handler, *_plugin_services(stopped)])
+    return server
+
+
+def _mutual_tls_proxy(folder: Path, client_certificate_pem: str) -> tuple[MutualTlsProxy, bytes]:
+    """A TLS front for the gRPC socket in `folder`, and the server certificate (DER).
+
+    Returns:
+        The proxy, not started, and this server's certificate for the handshake line.
+    """
+    key_pem, certificate_pem, certificate_der = make_certificate()
+    key_file, certificate_file = folder / "server.key", folder / "server.pem"
+    key_file.write_bytes(key_pem)
+    certificate_file.write_bytes(certificate_pem)
+    context = server_context(
+        key_file=key_file,
+        certificate_file=certificate_file,
+        client_certificate_pem=client_certificate_pem,
+    )
+    client_der = x509.load_pem_x509_certificate(client_certificate_pem.encode()).public_bytes(
+        serialization.Encoding.DER
+    )
+    proxy = MutualTlsProxy(
+        context=context, client_certificate_der=client_der, upstream=folder / "grpc.sock"
+    )
+    return proxy, certificate_der
+
+
 def serve(provider_handler: grpc.GenericRpcHandler) -> int:
     """Run the plugin until Terraform shuts it down; return the process exit code."""
     if os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
@@ -124,31 +168,30 @@ def serve(provider_handler: grpc.GenericRpcHandler) -> int:
             "It is started by Terraform, not run directly.\n"
         )
         return 1
-    client_certificate = os.environ.get("PLUGIN_CLIENT_CERT", "").encode()
+    client_certificate = os.environ.get("PLUGIN_CLIENT_CERT", "")
     stopped = threading.Event()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
-    health_servicer = health.HealthServicer()
-    health_servicer.set("plugin", health_pb2.HealthCheckResponse.SERVING)
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    server.add_generic_rpc_handlers([provider_handler, *_plugin_services(stopped)])
-
-    certificate_der = b""
-    if client_certificate:
-        key_pem, certificate_pem, certificate_der = make_certificate()
-        # Terraform's client certificate is ECDSA P-521, which the BoringSSL inside
-        # grpcio does not accept for client authentication (Go then sends none), so
-        # the channel is TLS with the server authenticated, on loopback only.
-        credentials = grpc.ssl_server_credentials([(key_pem, certificate_pem)])
-        port = server.add_secure_port("127.0.0.1:0", credentials)
-    else:
-        port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    encoded_certificate = base64.b64encode(certificate_der).decode().rstrip("=")
-    sys.stdout.write(
-        f"{_CORE_PROTOCOL_VERSION}|{_PLUGIN_PROTOCOL_VERSION}|tcp|127.0.0.1:{port}|grpc"
-        f"|{encoded_certificate}\n"
-    )
-    sys.stdout.flush()
-    stopped.wait()
-    server.stop(grace=0.5).wait()
+    server = _grpc_server(provider_handler, stopped)
+    # mkdtemp's folder is the user's alone: the key and the plaintext socket stay private.
+    with tempfile.TemporaryDirectory(prefix="standin-plugin-") as name:
+        folder = Path(name)
+        proxy = None
+        certificate_der = b""
+        if client_certificate:
+            proxy, certificate_der = _mutual_tls_proxy(folder, client_certificate)
+            server.add_insecure_port(f"unix:{folder / 'grpc.sock'}")
+            server.start()
+            port = proxy.start()
+        else:
+            port = server.add_insecure_port("127.0.0.1:0")
+            server.start()
+        encoded_certificate = base64.b64encode(certificate_der).decode().rstrip("=")
+        sys.stdout.write(
+            f"{_CORE_PROTOCOL_VERSION}|{_PLUGIN_PROTOCOL_VERSION}|tcp|127.0.0.1:{port}|grpc"
+            f"|{encoded_certificate}\n"
+        )
+        sys.stdout.flush()
+        stopped.wait()
+        server.stop(grace=0.5).wait()
+        if proxy is not None:
+            proxy.close()
     return 0
