@@ -34,7 +34,7 @@ $(CHECKOV_STAMP): tools/checkov-requirements.txt
 
 venv: $(STAMP) ## Create .venv and install the pinned development tools
 
-test: $(STAMP) lint ## Lint, then run every offline test
+test: $(STAMP) lint validate ## Lint, validate the Terraform offline, then run every offline test
 	$(BIN)/pytest
 
 fmt: $(STAMP) ## Rewrite Python and Terraform files in the canonical format
