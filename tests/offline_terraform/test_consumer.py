@@ -70,35 +70,60 @@ def test_custom_route_adds_exactly_its_resources(
     assert base <= extended
 
 
-BAD_INPUTS = {
-    "name": "9starts-with-a-digit",
-    "connection_ttl_seconds": "0",
-    "log_retention_in_days": "10",
-    "lambda_runtime": "python3.9",
-}
+# Each plan gives every variable at most one bad value; Terraform checks all
+# variables before it stops, so one plan reports an error for each of them.
+BAD_INPUT_PLANS = [
+    {
+        "name": "9starts-with-a-digit",
+        "connection_ttl_seconds": "0",
+        "log_retention_in_days": "10",
+        "lambda_runtime": "python3.9",
+        "lambda_architecture": "arm",
+    },
+    {
+        "name": "",
+        "connection_ttl_seconds": "-60",
+        "log_retention_in_days": "-1",
+        "lambda_runtime": "nodejs20.x",
+        "throttling_burst_limit": "0",
+        "stage_name": "bad stage",
+    },
+    {
+        "name": "a" * 33,
+        "routes": '{connect = {handler = "chat.connect.handler"}}',
+        "lambda_memory_size": "64",
+    },
+    {"name": "bad name!", "routes": '{"$connect" = {handler = "not-a-python-path"}}'},
+]
+BAD_INPUTS = [
+    pytest.param(index, variable, id=f"{variable}={value!r}")
+    for index, bad_vars in enumerate(BAD_INPUT_PLANS)
+    for variable, value in bad_vars.items()
+]
 
 
 @pytest.fixture(scope="module")
-def bad_input_errors(root_module: Workspace) -> list[str]:
-    """The error blocks of one plan of the module given every bad value at once.
+def bad_input_errors(root_module: Workspace) -> dict[int, list[str]]:
+    """The error blocks of one plan of the module per set of bad values."""
+    errors = {}
+    for index, bad_vars in enumerate(BAD_INPUT_PLANS):
+        args = [f"-var={name}={value}" for name, value in bad_vars.items()]
+        code, _out, err = root_module.terraform(".", "plan", "-input=false", "-no-color", *args)
+        assert code != 0
+        errors[index] = [" ".join(block.split()) for block in err.split("Error: ")[1:]]
+    return errors
 
-    Terraform checks all variables before it stops, so one plan reports each.
-    """
-    bad_vars = [f"-var={name}={value}" for name, value in BAD_INPUTS.items()]
-    code, _out, err = root_module.terraform(".", "plan", "-input=false", "-no-color", *bad_vars)
-    assert code != 0
-    return [" ".join(block.split()) for block in err.split("Error: ")[1:]]
 
-
-@pytest.mark.parametrize("variable", BAD_INPUTS)
+@pytest.mark.parametrize(("plan_index", "variable"), BAD_INPUTS)
 def test_bad_input_fails_plan_naming_the_variable(
-    bad_input_errors: list[str], variable: str
+    bad_input_errors: dict[int, list[str]], plan_index: int, variable: str
 ) -> None:
     """A value the module does not allow stops the plan with an error naming the variable."""
+    blocks = bad_input_errors[plan_index]
     assert any(
         block.startswith("Invalid value for variable") and f"var.{variable}" in block
-        for block in bad_input_errors
-    ), bad_input_errors
+        for block in blocks
+    ), blocks
 
 
 def test_changing_a_handler_changes_source_code_hash(
