@@ -13,8 +13,12 @@ __all__ = ["Channel", "Connection", "ConnectionRegistry", "State", "new_id"]
 
 
 def new_id() -> str:
-    """Return a random id shaped like API Gateway's connection and request ids."""
-    return base64.b64encode(secrets.token_bytes(11)).decode("ascii")
+    """Return a random id shaped like API Gateway's connection and request ids.
+
+    16 characters ending in `=`, from the URL-safe alphabet: an id is a path segment of
+    `@connections/{id}`, and a `/` or `+` in it breaks that URL in some clients.
+    """
+    return base64.urlsafe_b64encode(secrets.token_bytes(11)).decode("ascii")
 
 
 class Channel(Protocol):
