@@ -15,8 +15,11 @@ Run by `local_gateway.invoker`: `python -m local_gateway.worker ROUTE_JSON`.
 
 from __future__ import annotations
 
+import functools
+import heapq
 import importlib
 import io
+import itertools
 import json
 import os
 import sys
@@ -122,6 +125,39 @@ class _FirstReply:
         self._reply(message)
 
 
+class _Watchdog:
+    """Delivers each invocation's timeout error at its deadline, from one thread.
+
+    A `threading.Timer` per invocation started an OS thread for every message, most of
+    a worker's own overhead; one thread waiting for the earliest deadline does the
+    same. A deadline that passes after the result was sent is dropped by `_FirstReply`,
+    so nothing needs cancelling.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._deadlines: list[tuple[float, int, Callable[[], None]]] = []
+        self._order = itertools.count()
+        threading.Thread(target=self._run, name="lambda-timeouts", daemon=True).start()
+
+    def schedule(self, delay: float, expire: Callable[[], None]) -> None:
+        """Call `expire` once `delay` seconds have passed."""
+        entry = (time.monotonic() + delay, next(self._order), expire)
+        with self._condition:
+            heapq.heappush(self._deadlines, entry)
+            if self._deadlines[0] is entry:
+                self._condition.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while not self._deadlines or self._deadlines[0][0] > time.monotonic():
+                    wait = self._deadlines[0][0] - time.monotonic() if self._deadlines else None
+                    self._condition.wait(wait)
+                _, _, expire = heapq.heappop(self._deadlines)
+            expire()
+
+
 def _load_handler(name: str) -> Callable[[dict[str, Any], LambdaContext], Any]:
     module_name, _, attribute = name.rpartition(".")
     return getattr(importlib.import_module(module_name), attribute)
@@ -148,6 +184,8 @@ def main() -> None:
         traceback.print_exc()
         handler = None
 
+    watchdog = _Watchdog()
+
     def invoke(request: dict[str, Any]) -> None:
         event = request["event"]
         connection_id = event["requestContext"]["connectionId"]
@@ -161,13 +199,8 @@ def main() -> None:
         answer = _FirstReply(reply)
         # Lambda fails an invocation at its timeout; a thread cannot be stopped, so the
         # handler runs on but its late result is dropped.
-        timer = threading.Timer(
-            route["timeout"],
-            answer,
-            args=({"id": request["id"], "error": _timed_out(route["timeout"])},),
-        )
-        timer.daemon = True
-        timer.start()
+        timeout = {"id": request["id"], "error": _timed_out(route["timeout"])}
+        watchdog.schedule(route["timeout"], functools.partial(answer, timeout))
         try:
             if handler is None:
                 raise ImportError(f"Runtime.ImportModuleError: cannot import {route['handler']}")
@@ -176,7 +209,6 @@ def main() -> None:
             traceback.print_exc()
             answer({"id": request["id"], "error": f"{type(error).__name__}: {error}"})
         finally:
-            timer.cancel()
             stream.flush()
             stream.set_tag(None)
 
