@@ -3,24 +3,29 @@
 - Cold import of each handler module with `python -X importtime`: the total, the part
   spent importing boto3/botocore (which Lambda's runtime also pays), and the rest, ours.
 - Warm CPU time per invocation (`bench.warm_invoke`), with DynamoDB and the
-  `@connections` API answered by moto's server in this process.
+  `@connections` API answered by moto's full server in this process (the gateway's
+  embedded DynamoDB serves DynamoDB alone).
 - The size of the zip the module deploys, built as `python -m tools.package` builds it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from moto.server import ThreadedMotoServer
+
 from bench.stats import median
-from local_gateway.dynamodb import EmbeddedDynamoDB
+from local_gateway.dynamodb import create_table, local_client
 from local_gateway.settings import REPO_ROOT
 from tools.package import DEFAULT_OUTPUT, DEFAULT_SOURCE_DIR, build_zip, load_excludes
 
@@ -135,6 +140,21 @@ def _warm_cpu(handler: str, route_key: str, invocations: int, endpoint: str) -> 
         return json.loads(output.read_text())
 
 
+@contextlib.contextmanager
+def _moto_endpoint() -> Iterator[str]:
+    """moto's server, answering DynamoDB and `@connections` on one endpoint."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        create_table(local_client(endpoint, region=_REGION), table_name=_TABLE)
+        yield endpoint
+    finally:
+        server.stop()
+
+
 def handler_cost(*, invocations: int, import_repetitions: int) -> dict[str, Any]:
     """Import time and warm CPU of every default route's handler, and the zip's size."""
     routes = json.loads(_ROUTES_FILE.read_text())
@@ -142,17 +162,13 @@ def handler_cost(*, invocations: int, import_repetitions: int) -> dict[str, Any]
         "boto3_alone": _import_figures("boto3", import_repetitions),
         "handlers": {},
     }
-    dynamodb = EmbeddedDynamoDB(table_name=_TABLE, region=_REGION)
-    dynamodb.start()
-    try:
+    with _moto_endpoint() as endpoint:
         for route_key, route in routes.items():
             handler = route["handler"]
             figures["handlers"][route_key] = {
                 "handler": handler,
                 **_import_figures(handler.rpartition(".")[0], import_repetitions),
-                **_warm_cpu(handler, route_key, invocations, dynamodb.endpoint),
+                **_warm_cpu(handler, route_key, invocations, endpoint),
             }
-    finally:
-        dynamodb.stop()
     figures["zip_bytes"] = build_zip(DEFAULT_SOURCE_DIR, DEFAULT_OUTPUT, load_excludes())
     return figures

@@ -25,7 +25,7 @@ from moto.core.request import Request
 from moto.dynamodb.responses import DynamoHandler
 from werkzeug.exceptions import HTTPException
 
-__all__ = ["HASH_KEY", "TTL_ATTRIBUTE", "EmbeddedDynamoDB"]
+__all__ = ["HASH_KEY", "TTL_ATTRIBUTE", "EmbeddedDynamoDB", "create_table", "local_client"]
 
 # The contract's names (websocket_handlers.connections.HASH_KEY / TTL_ATTRIBUTE); the
 # gateway does not import the handlers, which run in their own processes.
@@ -34,6 +34,35 @@ TTL_ATTRIBUTE = "ttl"
 
 # aiohttp computes these itself from the body it sends.
 _HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+
+
+def local_client(endpoint: str, *, region: str) -> Any:
+    """A DynamoDB client for a local endpoint, with dummy credentials."""
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def create_table(client: Any, *, table_name: str) -> None:
+    """Create the connections table as the Terraform module does: key, TTL, on demand."""
+    # moto keeps its state per process, not per server: a table left by an earlier
+    # gateway in this process (a test run, a crash) would otherwise leak its items.
+    if table_name in client.list_tables()["TableNames"]:
+        client.delete_table(TableName=table_name)
+    client.create_table(
+        TableName=table_name,
+        AttributeDefinitions=[{"AttributeName": HASH_KEY, "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": HASH_KEY, "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.update_time_to_live(
+        TableName=table_name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+    )
 
 
 async def _dispatch(request: web.Request) -> web.Response:
@@ -70,13 +99,7 @@ class EmbeddedDynamoDB:
 
     def client(self) -> Any:
         """A DynamoDB client for this server, with dummy credentials."""
-        return boto3.client(
-            "dynamodb",
-            endpoint_url=self.endpoint,
-            region_name=self._region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+        return local_client(self.endpoint, region=self._region)
 
     async def _serve(self, listener: socket.socket) -> None:
         app = web.Application(client_max_size=16 * 1024 * 1024)
@@ -96,21 +119,7 @@ class EmbeddedDynamoDB:
         self._thread.daemon = True
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._serve(listener), self._loop).result()
-        client = self.client()
-        # moto keeps its state per process, not per server: a table left by an earlier
-        # gateway in this process (a test run, a crash) would otherwise leak its items.
-        if self._table_name in client.list_tables()["TableNames"]:
-            client.delete_table(TableName=self._table_name)
-        client.create_table(
-            TableName=self._table_name,
-            AttributeDefinitions=[{"AttributeName": HASH_KEY, "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": HASH_KEY, "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        client.update_time_to_live(
-            TableName=self._table_name,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
-        )
+        create_table(self.client(), table_name=self._table_name)
         return self.endpoint
 
     def stop(self) -> None:
