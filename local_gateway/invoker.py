@@ -71,6 +71,9 @@ class FunctionProcess:
                     stdout=asyncio.subprocess.PIPE,
                     env=self._environment,
                     limit=_LINE_LIMIT,
+                    # Out of the terminal's process group: Ctrl-C stops the gateway,
+                    # which still needs this process to run `$disconnect` as it closes.
+                    start_new_session=True,
                 )
                 self._reader = asyncio.create_task(self._read_replies(self._process))
             return self._process
