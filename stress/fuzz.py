@@ -29,7 +29,16 @@ from websockets.exceptions import ConnectionClosed
 from local_gateway.settings import MAX_PAYLOAD_BYTES
 from stress.gateway import GatewayProcess, raise_fd_limit
 
-__all__ = ["FuzzReport", "LiveClient", "RecordCheck", "check_records", "main", "run_fuzz"]
+__all__ = [
+    "FuzzReport",
+    "LiveClient",
+    "RecordCheck",
+    "check_records",
+    "echo_once",
+    "main",
+    "run_fuzz",
+    "wait_until_no_records",
+]
 
 _MAX_FRAMES_PER_CONNECTION = 60
 
@@ -250,22 +259,40 @@ async def check_records(
     )
 
 
+async def echo_once(url: str, text: str) -> str:
+    """Connect, send one text message, return what comes back."""
+    async with connect(url) as client:
+        await client.send(text)
+        return await asyncio.wait_for(client.recv(), 30)
+
+
+async def wait_until_no_records(gateway: GatewayProcess, timeout: float = 60) -> None:
+    """Wait until every closed connection's `$disconnect` has removed its record."""
+    async with asyncio.timeout(timeout):
+        while await asyncio.to_thread(gateway.record_ids):
+            await asyncio.sleep(0.2)
+
+
 async def _main(frames: int, clients: int, seed: int) -> None:
     raise_fd_limit()
     with GatewayProcess() as gateway:
+        # Warm: every route's worker has started and made its first AWS call.
+        await echo_once(gateway.websocket_url, "warm-up")
+        await wait_until_no_records(gateway)
         before = gateway.rss_bytes()
         report = await run_fuzz(gateway.websocket_url, frames=frames, clients=clients, seed=seed)
         summary = report.summary()
-        summary["gateway_rss_mb"] = {
-            "before": before // 2**20,
-            "after": gateway.rss_bytes() // 2**20,
-        }
         check = await check_records(gateway, report.live)
         summary["records"] = check.records
         summary["stale_records"] = len(check.stale)
         summary["live_clients_with_exactly_one_record"] = check.tokens_per_live_client.count(1)
         for live in report.live:
             await live.socket.close()
+        await wait_until_no_records(gateway)
+        summary["gateway_rss_mb"] = {
+            "warm_before": before // 2**20,
+            "after_all_closed": gateway.rss_bytes() // 2**20,
+        }
         print(json.dumps(summary, indent=2))
         if not check.ok():
             raise SystemExit("FAIL: records do not match the live connections")
