@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from stress.fuzz import check_records, echo_once, run_fuzz, wait_until_no_records
-from stress.gateway import GatewayProcess, raise_fd_limit
+from stress.gateway import GatewayProcess
 
 FRAMES = 10_000
 CLIENTS = 50
@@ -18,14 +17,6 @@ SEED = 5
 # frame would show as hundreds of MB, and again in a second run of the same size.
 RSS_GROWTH_LIMIT = 150 * 2**20
 RSS_GROWTH_LIMIT_SECOND_RUN = 40 * 2**20
-
-
-@pytest.fixture
-def gateway() -> Iterator[GatewayProcess]:
-    """A gateway in its own process tree, so its memory is measured apart from the clients."""
-    raise_fd_limit()
-    with GatewayProcess() as process:
-        yield process
 
 
 @pytest.mark.timeout(300)

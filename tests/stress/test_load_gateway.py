@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
-from stress.gateway import GatewayProcess, raise_fd_limit
+from stress.gateway import GatewayProcess
 from stress.load import payload, run_load
 
 CONNECTIONS = 100
 MESSAGES = 10
-
-
-@pytest.fixture
-def gateway() -> Iterator[GatewayProcess]:
-    """A gateway in its own process tree, with the open-file limit raised for it and us."""
-    raise_fd_limit()
-    with GatewayProcess() as process:
-        yield process
 
 
 @pytest.mark.timeout(300)
