@@ -2,6 +2,6 @@
 
 Both drive the gateway as `make run` starts it (`python -m local_gateway`, in a process
 tree of its own, so its memory can be measured apart from the clients) over real
-sockets on 127.0.0.1. `make fuzz` and `make load` run the full sizes; the tests under
-tests/fuzz and tests/load run smaller ones and assert the same properties.
+sockets on 127.0.0.1. `make fuzz` and `make load` run the full sizes; the tests in
+tests/gateway_stress run them (the load scaled down) and assert the same properties.
 """

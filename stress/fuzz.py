@@ -8,7 +8,7 @@ Frames over 128 KB, and text frames that are not UTF-8, make the gateway close t
 connection itself, as API Gateway would; the connections kept live are never sent those.
 
 `python -m stress.fuzz --frames 10000` runs it against a fresh gateway and prints the
-report; tests/fuzz runs a smaller one and checks the same things.
+report; tests/gateway_stress runs it too and checks the same things.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ message came back exactly once, to its own sender, and that none was lost or cro
 Throughput and the gateway's peak memory are measured, not judged.
 
 `python -m stress.load --connections 1000 --messages 100` runs the full size against a
-fresh gateway (`make load`); tests/load runs a smaller one.
+fresh gateway (`make load`); tests/gateway_stress runs a smaller one.
 """
 
 from __future__ import annotations
