@@ -58,11 +58,6 @@ def schemas_dir() -> Path:
     return Path(configured) if configured else REPO_ROOT.parent / "shared" / "provider-schemas"
 
 
-def supported_providers() -> list[tuple[str, str]]:
-    """The (type, version) pairs a stand-in can be generated for."""
-    return list(_SCHEMA_FILES)
-
-
 @dataclass(frozen=True)
 class ProviderSchema:
     """One provider's schemas in their JSON form (each a `{"version", "block"}` dict)."""
