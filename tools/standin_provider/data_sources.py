@@ -21,6 +21,7 @@ from tools.standin_provider.resources import (
     REGION,
     fill_computed,
     mark_computed_unknown,
+    partition_of,
 )
 
 __all__ = ["read_data_source"]
@@ -36,22 +37,23 @@ def _caller_identity(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _region(config: dict[str, Any]) -> dict[str, Any]:
-    region = config.get("region") or config.get("name") or REGION
+def _region(config: dict[str, Any], configured: str) -> dict[str, Any]:
+    region = config.get("region") or config.get("name") or configured
     state = {**config, "id": region, "name": region, "description": "Stand-in region"}
-    state["endpoint"] = f"ec2.{region}.amazonaws.com"
+    state["endpoint"] = f"ec2.{region}.{partition_of(region).dns_suffix}"
     if "region" in config:
         state["region"] = region
     return state
 
 
-def _partition(config: dict[str, Any]) -> dict[str, Any]:
+def _partition(config: dict[str, Any], region: str) -> dict[str, Any]:
+    partition = partition_of(region)
     return {
         **config,
-        "id": PARTITION,
-        "partition": PARTITION,
-        "dns_suffix": "amazonaws.com",
-        "reverse_dns_prefix": "com.amazonaws",
+        "id": partition.name,
+        "partition": partition.name,
+        "dns_suffix": partition.dns_suffix,
+        "reverse_dns_prefix": ".".join(reversed(partition.dns_suffix.split("."))),
     }
 
 
@@ -110,21 +112,27 @@ def _policy_document(config: dict[str, Any]) -> dict[str, Any]:
 _READERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "archive_file": read_archive_file,
     "aws_caller_identity": _caller_identity,
+    "aws_iam_policy_document": _policy_document,
+}
+
+_REGIONAL_READERS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     "aws_region": _region,
     "aws_partition": _partition,
-    "aws_iam_policy_document": _policy_document,
 }
 
 
 def read_data_source(
-    type_name: str, block: dict[str, Any], config: dict[str, Any]
+    type_name: str, block: dict[str, Any], config: dict[str, Any], region: str = REGION
 ) -> dict[str, Any]:
-    """The state of data source `type_name` read with `config` (its schema block is `block`).
+    """The state of data source `type_name` read with `config` in the provider's `region`.
 
     Raises:
         ArchiveError: `archive_file` cannot build the archive it is asked for.
     """
-    reader = _READERS.get(type_name)
-    state = reader(dict(config)) if reader else dict(config)
+    if type_name in _REGIONAL_READERS:
+        state = _REGIONAL_READERS[type_name](dict(config), region)
+    else:
+        reader = _READERS.get(type_name)
+        state = reader(dict(config)) if reader else dict(config)
     # Computed attributes a reader leaves null get a placeholder, as apply gives resources.
-    return fill_computed(type_name, block, mark_computed_unknown(block, state))
+    return fill_computed(type_name, block, mark_computed_unknown(block, state), region)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import grpc
@@ -17,9 +18,18 @@ from google.protobuf import message_factory
 from pyvider.protocols.tfprotov6.protobuf import tfplugin6_pb2 as pb
 
 from tools.standin_provider import cty
+from tools.standin_provider.account import open_account
 from tools.standin_provider.archive import ArchiveError
 from tools.standin_provider.data_sources import read_data_source
-from tools.standin_provider.resources import fill_computed, mark_computed_unknown
+from tools.standin_provider.resources import REGION, fill_computed, mark_computed_unknown
+from tools.standin_provider.rules import (
+    Change,
+    Violation,
+    after_apply_effects,
+    apply_violations,
+    plan_adjustments,
+    plan_violations,
+)
 from tools.standin_provider.schema import ProviderSchema, block_type, to_proto
 
 __all__ = ["StandinProvider", "rpc_handler"]
@@ -29,12 +39,31 @@ def _error(summary: str, detail: str = "") -> pb.Diagnostic:
     return pb.Diagnostic(severity=pb.Diagnostic.ERROR, summary=summary, detail=detail)
 
 
-class StandinProvider:
-    """Answers Terraform's provider RPCs from a schema alone."""
+def _diagnostics(violations: list[Violation]) -> list[pb.Diagnostic]:
+    return [_error(violation.summary, violation.message()) for violation in violations]
 
-    def __init__(self, *, schema: ProviderSchema) -> None:
+
+class StandinProvider:
+    """Answers Terraform's provider RPCs from a schema, its rules and a make-believe account."""
+
+    def __init__(self, *, schema: ProviderSchema, version: str = "") -> None:
         self._schema = schema
         self._schema_response = to_proto(schema)
+        self._version = version
+        self._region = REGION
+
+    def _change(self, request: Any, planned: Any) -> tuple[Change, cty.CtyType]:
+        """The change a plan or apply request describes, with `planned` as its new state."""
+        ty = block_type(self._schema.resources[request.type_name]["block"])
+        change = Change(
+            type_name=request.type_name,
+            prior=self._decode(request.prior_state, ty),
+            planned=planned,
+            config=self._decode(request.config, ty),
+            region=self._region,
+            provider_version=self._version,
+        )
+        return change, ty
 
     def _decode(self, value: pb.DynamicValue, ty: cty.CtyType) -> Any:
         if value.msgpack:
@@ -46,6 +75,15 @@ class StandinProvider:
     def GetProviderSchema(self, _request: pb.GetProviderSchema.Request) -> Any:  # noqa: N802
         """Serve the schema read from the provider's schema file."""
         return self._schema_response
+
+    def ConfigureProvider(self, request: Any) -> Any:  # noqa: N802
+        """Take the region from the provider block (the AWS provider's `region`), if it has one."""
+        ty = block_type(self._schema.provider["block"])
+        config = self._decode(request.config, ty) or {}
+        region = config.get("region")
+        if isinstance(region, str) and region:
+            self._region = region
+        return pb.ConfigureProvider.Response()
 
     def UpgradeResourceState(self, request: Any) -> Any:  # noqa: N802
         """Re-encode the stored JSON state under the current schema (no migrations)."""
@@ -67,9 +105,16 @@ class StandinProvider:
         prior = self._decode(request.prior_state, ty)
         if proposed is not None and prior is None:
             proposed = mark_computed_unknown(block, proposed)
+        change, _ = self._change(request, proposed)
+        planned = plan_adjustments(change)
+        violations = plan_violations(replace(change, planned=planned))
         return pb.PlanResourceChange.Response(
-            planned_state=pb.DynamicValue(msgpack=cty.encode(proposed, ty)),
+            planned_state=pb.DynamicValue(msgpack=cty.encode(planned, ty)),
             planned_private=request.prior_private,
+            diagnostics=_diagnostics(violations),
+            # The AWS provider is built on the legacy SDK, whose plans may keep a
+            # prior value the configuration left out; Terraform accepts that from it.
+            legacy_type_system=planned != proposed,
         )
 
     def ApplyResourceChange(self, request: Any) -> Any:  # noqa: N802
@@ -78,7 +123,21 @@ class StandinProvider:
         ty = block_type(block)
         planned = self._decode(request.planned_state, ty)
         if planned is not None:
-            planned = fill_computed(request.type_name, block, planned)
+            planned = fill_computed(request.type_name, block, planned, self._region)
+        change, _ = self._change(request, planned)
+        with open_account() as account:
+            violations = apply_violations(change, account)
+            if violations:
+                # Nothing changed in AWS: the resource stays as it was.
+                return pb.ApplyResourceChange.Response(
+                    new_state=request.prior_state, diagnostics=_diagnostics(violations)
+                )
+            resource_id = str(change.after.get("id"))
+            record = account.record(
+                change.type_name, change.action, resource_id, self._region, planned
+            )
+            if record is not None:
+                after_apply_effects(change, account, record)
         return pb.ApplyResourceChange.Response(
             new_state=pb.DynamicValue(msgpack=cty.encode(planned, ty)),
             private=request.planned_private,
@@ -90,7 +149,7 @@ class StandinProvider:
         ty = block_type(block)
         config = self._decode(request.config, ty)
         try:
-            state = read_data_source(request.type_name, block, config)
+            state = read_data_source(request.type_name, block, config, self._region)
         except ArchiveError as error:
             diagnostic = _error("Archive creation error", str(error))
             return pb.ReadDataSource.Response(diagnostics=[diagnostic])
@@ -115,7 +174,6 @@ _EMPTY_ANSWERS = (
     "ValidateResourceConfig",
     "ValidateDataResourceConfig",
     "ValidateEphemeralResourceConfig",
-    "ConfigureProvider",
     "StopProvider",
     "GetResourceIdentitySchemas",
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from tools.standin_provider.cty import UNKNOWN, CtyType, Dynamic
@@ -22,8 +23,10 @@ __all__ = [
     "ACCOUNT_ID",
     "PARTITION",
     "REGION",
+    "Partition",
     "fill_computed",
     "mark_computed_unknown",
+    "partition_of",
     "placeholders",
 ]
 
@@ -31,6 +34,24 @@ __all__ = [
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 PARTITION = "aws"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """An AWS partition: its name in ARNs and the DNS suffix of its endpoints."""
+
+    name: str
+    dns_suffix: str
+
+
+def partition_of(region: str) -> Partition:
+    """The partition a region belongs to (AWS General Reference, "AWS partitions")."""
+    if region.startswith("cn-"):
+        return Partition("aws-cn", "amazonaws.com.cn")
+    if region.startswith("us-gov-"):
+        return Partition("aws-us-gov", "amazonaws.com")
+    return Partition(PARTITION, "amazonaws.com")
+
 
 # Attributes whose value reads as the resource's own name, best first.
 _NAME_ATTRIBUTES = ("name", "function_name", "route_key", "stage_name", "bucket", "role")
@@ -89,7 +110,46 @@ def _resource_label(type_name: str, planned: dict[str, Any]) -> str:
     return digest.hexdigest()[:10]
 
 
-def placeholders(type_name: str, planned: dict[str, Any]) -> Callable[[str, CtyType], Any]:
+def _derived_values(type_name: str, values: dict[str, Any], region: str) -> dict[str, Any]:
+    """Computed values whose form AWS documents, so that code built on them is checked.
+
+    Endpoints and execution ARNs as the API Gateway developer guide gives them
+    ("Invoking a WebSocket API", "Control access to a WebSocket API with IAM"),
+    in the region's partition.
+    """
+    partition = partition_of(region)
+    host = f"execute-api.{region}.{partition.dns_suffix}"
+    execute_api = f"arn:{partition.name}:execute-api:{region}:{ACCOUNT_ID}"
+    if type_name == "aws_apigatewayv2_api":
+        scheme = "wss" if values.get("protocol_type") == "WEBSOCKET" else "https"
+        return {
+            "api_endpoint": f"{scheme}://{values['id']}.{host}",
+            "execution_arn": f"{execute_api}:{values['id']}",
+            "arn": f"arn:{partition.name}:apigateway:{region}::/apis/{values['id']}",
+        }
+    if type_name == "aws_apigatewayv2_stage" and isinstance(values.get("api_id"), str):
+        api, stage = values["api_id"], values.get("name")
+        return {
+            "invoke_url": f"wss://{api}.{host}/{stage}",
+            "execution_arn": f"{execute_api}:{api}/{stage}",
+            "arn": f"arn:{partition.name}:apigateway:{region}::/apis/{api}/stages/{stage}",
+        }
+    if type_name == "aws_lambda_function":
+        arn = f"arn:{partition.name}:lambda:{region}:{ACCOUNT_ID}:function:{values['id']}"
+        return {
+            "arn": arn,
+            "qualified_arn": f"{arn}:$LATEST",
+            "invoke_arn": (
+                f"arn:{partition.name}:apigateway:{region}:lambda:path/2015-03-31/functions/"
+                f"{arn}/invocations"
+            ),
+        }
+    return {}
+
+
+def placeholders(
+    type_name: str, planned: dict[str, Any], region: str = REGION
+) -> Callable[[str, CtyType], Any]:
     """Make the function giving a placeholder for attribute `name` of type `ty`.
 
     Strings read like what they stand for: `id` is the resource's label, `*arn`
@@ -103,7 +163,7 @@ def placeholders(type_name: str, planned: dict[str, Any]) -> Callable[[str, CtyT
         kind_of_type = ty if isinstance(ty, str) else ty[0]
         if kind_of_type == "string":
             if name.endswith("arn"):
-                return f"arn:{PARTITION}:{service}:{REGION}:{ACCOUNT_ID}:{kind}/{label}"
+                return f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{kind}/{label}"
             if name == "id":
                 return label
             return f"{label}-{name}"
@@ -114,9 +174,11 @@ def placeholders(type_name: str, planned: dict[str, Any]) -> Callable[[str, CtyT
     return placeholder
 
 
-def fill_computed(type_name: str, block: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
-    """Apply: give every attribute still unknown its deterministic placeholder."""
-    placeholder = placeholders(type_name, planned)
+def fill_computed(
+    type_name: str, block: dict[str, Any], planned: dict[str, Any], region: str = REGION
+) -> dict[str, Any]:
+    """Apply: give every attribute still unknown its deterministic placeholder in `region`."""
+    placeholder = placeholders(type_name, planned, region)
 
     def fill(name: str, attribute: dict[str, Any], current: Any) -> Any:
         if current is UNKNOWN:
