@@ -21,7 +21,7 @@ def test_apply_refresh_and_destroy(minimal_applied: TerraformTestApi) -> None:
     assert minimal_applied.outputs["partition"]["value"] == "aws"
     assert (
         minimal_applied.outputs["function_arn"]["value"]
-        == "arn:aws:lambda:us-east-1:123456789012:function/fixture"
+        == "arn:aws:lambda:us-east-1:123456789012:function:fixture"
     )
     assert minimal_applied["aws_dynamodb_table.this.hash_key"] == "connectionId"
     refreshed = applied_terraform(

@@ -78,7 +78,7 @@ def test_apply_placeholders_are_deterministic_and_readable(aws: ProviderSchema) 
     first, second = applied(), applied()
     assert first == second
     assert first["id"] == "fn"
-    assert first["arn"] == "arn:aws:lambda:us-east-1:123456789012:function/fn"
+    assert first["arn"] == "arn:aws:lambda:us-east-1:123456789012:function:fn"
     assert cty.UNKNOWN not in first.values()
 
 

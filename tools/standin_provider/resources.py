@@ -153,17 +153,24 @@ def placeholders(
     """Make the function giving a placeholder for attribute `name` of type `ty`.
 
     Strings read like what they stand for: `id` is the resource's label, `*arn`
-    an ARN of the fixed account and region built from the type and label.
+    an ARN of the fixed account and region built from the type and label, and
+    the values whose form AWS documents have that form (`_derived_values`).
     """
     label = _resource_label(type_name, planned)
     service = type_name.split("_")[1] if "_" in type_name else type_name
     kind = type_name.split("_", 2)[-1]
+    partition = partition_of(region).name
+    own_id = planned.get("id")
+    known = {**planned, "id": own_id if isinstance(own_id, str) else label}
+    derived = _derived_values(type_name, known, region)
 
     def placeholder(name: str, ty: CtyType) -> Any:
         kind_of_type = ty if isinstance(ty, str) else ty[0]
+        if name in derived:
+            return derived[name]
         if kind_of_type == "string":
             if name.endswith("arn"):
-                return f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{kind}/{label}"
+                return f"arn:{partition}:{service}:{region}:{ACCOUNT_ID}:{kind}/{label}"
             if name == "id":
                 return label
             return f"{label}-{name}"
