@@ -52,7 +52,7 @@ lint: $(STAMP) $(CHECKOV_STAMP) ## Check formatting, lint, and checkov over the 
 validate: $(STAMP) ## terraform fmt, init and validate of every module, aws 6.47.0 and 5.100.0, offline
 	$(BIN)/python -m tools.validate
 
-package: $(STAMP) ## Build the Lambda zip as the module does and print its size
+package: $(STAMP) ## Build the Lambda zips (code, handlers layer) as the module does; print sizes
 	$(BIN)/python -m tools.package
 
 plan apply: ## Plan or apply examples/complete (needs terraform and AWS credentials)

@@ -12,6 +12,11 @@ output "api_execution_arn" {
   value       = module.api.api_execution_arn
 }
 
+output "api_endpoint" {
+  description = "The API's `wss://` endpoint without the stage, as API Gateway reports it: for a custom domain's mapping or a client that adds the stage itself."
+  value       = module.api.api_endpoint
+}
+
 ################################################################################
 # Routes
 ################################################################################
@@ -19,6 +24,11 @@ output "api_execution_arn" {
 output "route_handlers" {
   description = "Python handler of each route, by route key: what the deployed API runs."
   value       = { for key, route in local.routes : key => route.handler }
+}
+
+output "route_ids" {
+  description = "Identifier of each route, by route key, for route-level settings or responses added outside the module."
+  value       = module.api.route_ids
 }
 
 ################################################################################
@@ -33,6 +43,16 @@ output "stage_name" {
 output "stage_invoke_url" {
   description = "The `wss://` URL clients connect to."
   value       = module.api.stage_invoke_url
+}
+
+output "stage_arn" {
+  description = "ARN of the stage, for tagging and for policies on the stage's own settings."
+  value       = module.api.stage_arn
+}
+
+output "stage_execution_arn" {
+  description = "Execution ARN of the stage, for a consumer's own `execute-api:ManageConnections` policies: `<this>/POST/@connections/*` sends to clients, `GET` reads a connection, `DELETE` closes it."
+  value       = module.api.stage_execution_arn
 }
 
 output "stage_connections_endpoint" {
@@ -70,6 +90,16 @@ output "function_arns" {
   value       = { for key, function in module.functions : key => function.function_arn }
 }
 
+output "function_invoke_arns" {
+  description = "ARN through which API Gateway invokes each route's Lambda function, by route key: an integration URI for routes or APIs added outside the module."
+  value       = { for key, function in module.functions : key => function.function_invoke_arn }
+}
+
+output "handlers_layer_arn" {
+  description = "ARN of the Lambda layer version holding the module's `websocket_handlers` package, to attach to a consumer's own functions."
+  value       = aws_lambda_layer_version.handlers.arn
+}
+
 ################################################################################
 # IAM
 ################################################################################
@@ -77,6 +107,11 @@ output "function_arns" {
 output "function_role_arns" {
   description = "ARN of each route's execution role, by route key, to attach further policies to."
   value       = { for key, function in module.functions : key => function.role_arn }
+}
+
+output "function_role_names" {
+  description = "Name of each route's execution role, by route key, for `aws_iam_role_policy` and `aws_iam_role_policy_attachment`, which take a role name."
+  value       = { for key, function in module.functions : key => function.role_name }
 }
 
 ################################################################################
@@ -88,7 +123,17 @@ output "function_log_group_names" {
   value       = { for key, function in module.functions : key => function.log_group_name }
 }
 
+output "function_log_group_arns" {
+  description = "ARN of each route's function log group, by route key, for subscription filters and the policies of log readers."
+  value       = { for key, function in module.functions : key => function.log_group_arn }
+}
+
 output "access_log_group_name" {
-  description = "Name of the log group of the stage's JSON access logs."
+  description = "Name of the log group of the stage's JSON access logs, or `null` when `access_log_enabled` is `false`."
   value       = module.api.access_log_group_name
+}
+
+output "access_log_group_arn" {
+  description = "ARN of the log group of the stage's JSON access logs, for subscription filters and the policies of log readers, or `null` when `access_log_enabled` is `false`."
+  value       = module.api.access_log_group_arn
 }

@@ -38,7 +38,7 @@ variable "tags" {
 ################################################################################
 
 variable "routes" {
-  description = "Routes to add to or replace among the defaults (`$connect`, `$disconnect`, `$default`), keyed by route key: `$connect`, `$disconnect`, `$default` or an action of `1` to `31` characters from `a-z`, `A-Z`, `0-9`, `-` and `_`. Each names its `handler` (`package.module.function` in `lambda_source_dir`) and may set `memory_size`, `timeout`, `environment`, `two_way_response`, the `dynamodb_actions` it needs on the connections table and whether it may `manage_connections` (send to clients)."
+  description = "Routes to add to or replace among the defaults (`$connect`, `$disconnect`, `$default`), keyed by route key: `$connect`, `$disconnect`, `$default` or an action of `1` to `31` characters from `a-z`, `A-Z`, `0-9`, `-` and `_`. Each names its `handler` (`package.module.function` in `lambda_source_dir` or in the module's `websocket_handlers` layer) and may set `memory_size`, `timeout`, `environment`, `two_way_response`, the `dynamodb_actions` it needs on the connections table and whether it may `manage_connections` (send to clients)."
   type = map(object({
     handler            = string
     memory_size        = optional(number)
@@ -57,6 +57,15 @@ variable "routes" {
       && !contains(["connect", "disconnect", "default"], key)
     ])
     error_message = "Route keys must be $connect, $disconnect, $default or 1 to 31 characters from a-z, A-Z, 0-9, '-' and '_' other than connect, disconnect and default, whose function names the $ routes use."
+  }
+
+  # Each key names a function and its role (<name>-<key>, "$" dropped), and IAM
+  # does not distinguish names by case.
+  validation {
+    condition = alltrue([
+      for key in keys(var.routes) : !contains(["connect", "disconnect", "default"], lower(key))
+    ]) && length(distinct([for key in keys(var.routes) : lower(trimprefix(key, "$"))])) == length(var.routes)
+    error_message = "Route keys in routes must differ from each other, and from the default routes' connect, disconnect and default, by more than letter case (such as Chat and chat, or Default and $default): each key names a Lambda function and an IAM role, <name>-<key>, and IAM does not distinguish names by case."
   }
 
   validation {
@@ -96,17 +105,28 @@ variable "routes" {
   validation {
     condition = alltrue(flatten([
       for route in values(var.routes) : [
-        for key in keys(route.environment) : can(regex("^[a-zA-Z][a-zA-Z0-9_]*$", key)) && !contains(["CONNECTIONS_TABLE", "CONNECTION_TTL_SECONDS"], key)
+        for key in keys(route.environment) : can(regex("^[a-zA-Z][a-zA-Z0-9_]+$", key)) && !contains(["CONNECTIONS_TABLE", "CONNECTION_TTL_SECONDS", "MANAGEMENT_API_ENDPOINT"], key)
       ]
     ]))
-    error_message = "Each route's environment keys must be letters, digits and '_' starting with a letter, other than CONNECTIONS_TABLE and CONNECTION_TTL_SECONDS, which the module sets."
+    error_message = "Each route's environment keys must be 2 or more letters, digits and '_' starting with a letter, as Lambda requires, other than CONNECTIONS_TABLE, CONNECTION_TTL_SECONDS and MANAGEMENT_API_ENDPOINT, which the module sets."
   }
 }
 
 variable "lambda_source_dir" {
-  description = "Directory zipped as every function's code, the root the route handlers are imported from; `null` (default) for the module's own `lambda_src`."
+  description = "Directory zipped as every function's code, the root the route handlers are imported from before the module's `websocket_handlers` layer; `null` (default) for the module's own `lambda_src`."
   type        = string
   default     = null
+}
+
+variable "lambda_package_path" {
+  description = "Path of a zip of `lambda_source_dir` built beforehand (`make package`, or a CI step) that every function deploys instead of the zip `archive_file` writes under `.build/` at plan time, for a saved plan applied on another machine; `null` (default) builds it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_package_path == null || can(filebase64sha256(coalesce(var.lambda_package_path, "-")))
+    error_message = "The lambda_package_path must be null or the path of an existing zip file, relative to the directory Terraform runs in or absolute."
+  }
 }
 
 ################################################################################
@@ -233,21 +253,21 @@ variable "lambda_timeout" {
 }
 
 variable "lambda_environment" {
-  description = "Environment variables set on every function, as a map of `NAME = value`; a route's own `environment` wins over these, and `CONNECTIONS_TABLE` and `CONNECTION_TTL_SECONDS` are the module's."
+  description = "Environment variables set on every function, as a map of `NAME = value`; a route's own `environment` wins over these, and `CONNECTIONS_TABLE`, `CONNECTION_TTL_SECONDS` and `MANAGEMENT_API_ENDPOINT` are the module's."
   type        = map(string)
   default     = {}
   nullable    = false
 
   validation {
     condition = alltrue([
-      for key in keys(var.lambda_environment) : can(regex("^[a-zA-Z][a-zA-Z0-9_]*$", key)) && !contains(["CONNECTIONS_TABLE", "CONNECTION_TTL_SECONDS"], key)
+      for key in keys(var.lambda_environment) : can(regex("^[a-zA-Z][a-zA-Z0-9_]+$", key)) && !contains(["CONNECTIONS_TABLE", "CONNECTION_TTL_SECONDS", "MANAGEMENT_API_ENDPOINT"], key)
     ])
-    error_message = "The lambda_environment keys must be letters, digits and '_' starting with a letter, other than CONNECTIONS_TABLE and CONNECTION_TTL_SECONDS, which the module sets."
+    error_message = "The lambda_environment keys must be 2 or more letters, digits and '_' starting with a letter, as Lambda requires, other than CONNECTIONS_TABLE, CONNECTION_TTL_SECONDS and MANAGEMENT_API_ENDPOINT, which the module sets."
   }
 }
 
 variable "lambda_reserved_concurrency" {
-  description = "Concurrent executions reserved for each function, a whole number from `1`, or `null` (default) to share the account's pool."
+  description = "Concurrent executions reserved for each function, a whole number from `1`, or `null` (default) to share the account's pool; Lambda keeps 100 of the account's quota unreserved, so a new account, whose quota may be `10`, can reserve none."
   type        = number
   default     = null
 
@@ -259,13 +279,35 @@ variable "lambda_reserved_concurrency" {
 }
 
 variable "lambda_tracing_mode" {
-  description = "X-Ray tracing of every function: `Active`, `PassThrough`, or `null` (default) for none."
+  description = "X-Ray tracing of every function: `Active`, `PassThrough`, or `null` (default) for none (Lambda's `PassThrough`, without X-Ray rights)."
   type        = string
   default     = null
 
   validation {
     condition     = var.lambda_tracing_mode == null || contains(["Active", "PassThrough"], coalesce(var.lambda_tracing_mode, "Active"))
     error_message = "The lambda_tracing_mode must be null, Active or PassThrough."
+  }
+}
+
+variable "lambda_application_log_level" {
+  description = "Lowest level of the handlers' log lines that Lambda keeps (its JSON logs only): `TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR`, `FATAL`, or `null` (default) for Lambda's default, `INFO`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_application_log_level == null || contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"], coalesce(var.lambda_application_log_level, "INFO"))
+    error_message = "The lambda_application_log_level must be null, TRACE, DEBUG, INFO, WARN, ERROR or FATAL."
+  }
+}
+
+variable "lambda_system_log_level" {
+  description = "Lowest level of Lambda's own log lines about each function that it keeps: `DEBUG`, `INFO`, `WARN`, or `null` (default) for Lambda's default, `INFO`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_system_log_level == null || contains(["DEBUG", "INFO", "WARN"], coalesce(var.lambda_system_log_level, "INFO"))
+    error_message = "The lambda_system_log_level must be null, DEBUG, INFO or WARN."
   }
 }
 
@@ -288,6 +330,14 @@ variable "role_permissions_boundary_arn" {
 # Logging
 ################################################################################
 
+# A bool that is never null has no bad value left to validate.
+variable "access_log_enabled" {
+  description = "Whether the stage writes JSON access logs to a log group of its own: `false` (default) or `true`, which needs the region's API Gateway CloudWatch Logs role first (`modules/api-gateway-account`, once per account and region), or API Gateway refuses the stage."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "log_retention_in_days" {
   description = "Days CloudWatch keeps the functions' and the stage's logs: `0` (never expire) or one of `1`, `3`, `5`, `7`, `14`, `30`, `60`, `90`, `120`, `150`, `180`, `365`, `400`, `545`, `731`, `1096`, `1827`, `2192`, `2557`, `2922`, `3288`, `3653` (default `14`)."
   type        = number
@@ -301,7 +351,7 @@ variable "log_retention_in_days" {
 }
 
 variable "kms_key_arn" {
-  description = "ARN of a customer managed KMS key for the connections table and every log group (its policy must let CloudWatch Logs use it), or `null` (default) for AWS's own encryption."
+  description = "ARN of a customer managed KMS key in the module's region for the connections table and every log group, or `null` (default) for AWS's own encryption. The module grants the functions that use the table `kms:Decrypt` through DynamoDB; the key policy must let the account's IAM policies grant its use (the default key policy does) and let CloudWatch Logs (`logs.<region>.amazonaws.com`) use it, or creating the log groups fails (README, Security)."
   type        = string
   default     = null
 

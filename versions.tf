@@ -1,14 +1,18 @@
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.7"
 
   required_providers {
+    # The first releases that accept everything this module sets (see
+    # tools/provider_versions.py for each feature's changelog entry): aws
+    # 5.76.0 for runtime python3.13 (5.32.0 brought logging_config and
+    # python3.12), archive 2.5.0 for glob patterns in excludes.
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.0, < 7.0"
+      version = ">= 5.76.0, < 7.0"
     }
     archive = {
       source  = "hashicorp/archive"
-      version = ">= 2.4"
+      version = ">= 2.5.0"
     }
   }
 }

@@ -18,7 +18,7 @@ from aiohttp import web
 from local_gateway.core import Gateway
 from local_gateway.dynamodb import EmbeddedDynamoDB
 from local_gateway.events import EventFactory
-from local_gateway.invoker import ProcessInvoker
+from local_gateway.invoker import ProcessInvoker, search_path
 from local_gateway.routes import Route, RouteTable, load_routes
 from local_gateway.server import create_app, drain_messages
 from local_gateway.settings import GatewaySettings
@@ -91,7 +91,7 @@ class LocalGateway:
         listener = _bind(settings.host, settings.port)
         self.port = listener.getsockname()[1]
         self._invoker = ProcessInvoker(
-            source_dir=settings.source_dir,
+            search_path=search_path(settings.source_dir, settings.layer_dirs),
             environment=self.handler_environment(),
             function_prefix="websocket-local",
         )

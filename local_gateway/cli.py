@@ -36,6 +36,14 @@ def _parser() -> argparse.ArgumentParser:
         help="directory handler strings are imported from (the Lambda zip root)",
     )
     parser.add_argument(
+        "--layer-dir",
+        type=Path,
+        action="append",
+        dest="layer_dirs",
+        help="a layer's python/ folder, searched after --source-dir; repeat in merge order "
+        "(default: the module's websocket_handlers layer, lambda_src)",
+    )
+    parser.add_argument(
         "--routes",
         type=Path,
         help="JSON file shaped like the module's `routes` variable, merged over the defaults",
@@ -51,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 def parse_settings(argv: list[str] | None = None) -> tuple[GatewaySettings, Path | None]:
     """Turn command-line arguments into settings and the optional routes file."""
     args = _parser().parse_args(argv)
+    layer_dirs = args.layer_dirs or GatewaySettings().layer_dirs
     settings = GatewaySettings(
         host=args.host,
         port=args.port,
@@ -59,6 +68,7 @@ def parse_settings(argv: list[str] | None = None) -> tuple[GatewaySettings, Path
         connection_ttl_seconds=args.connection_ttl_seconds,
         table_name=args.table_name,
         source_dir=args.source_dir.resolve(),
+        layer_dirs=tuple(path.resolve() for path in layer_dirs),
         idle_timeout=args.idle_timeout,
         max_duration=args.max_duration,
     )

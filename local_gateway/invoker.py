@@ -14,7 +14,7 @@ import json
 import logging
 import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from local_gateway.core import HandlerError
 from local_gateway.routes import Route
 from local_gateway.settings import REPO_ROOT
 
-__all__ = ["FunctionProcess", "ProcessInvoker"]
+__all__ = ["FunctionProcess", "ProcessInvoker", "search_path"]
 
 _log = logging.getLogger("local_gateway")
 
@@ -31,18 +31,40 @@ _log = logging.getLogger("local_gateway")
 _LINE_LIMIT = 4 * 1024 * 1024
 
 
+def search_path(source_dir: Path, layer_dirs: Sequence[Path]) -> list[Path]:
+    """Where a function's imports are looked for, in Lambda's order.
+
+    The function's code (/var/task) comes first, then the layers' `python/` folder
+    (/opt/python): Lambda developer guide, "Dependency search path and
+    runtime-included libraries" (https://docs.aws.amazon.com/lambda/latest/dg/python-package.html).
+    Lambda unpacks the layers into one /opt in merge order, a later layer's file
+    replacing an earlier one's ("Adding layers to functions"); here each layer is a
+    folder of its own, so a later layer's folder comes first and its module wins.
+
+    Args:
+        source_dir: The function's code, the zip root.
+        layer_dirs: Each layer's `python/` folder, in merge order.
+    """
+    return [source_dir, *reversed(layer_dirs)]
+
+
 class FunctionProcess:
     """One route's worker process, started on first use as Lambda cold-starts a function.
 
     Args:
         route: The route whose handler the process serves.
         function_name: The Lambda-like function name given to the handler's context.
-        source_dir: The directory handler strings are imported from.
+        search_path: The folders handler strings are imported from, first match wins.
         environment: The complete environment of the process.
     """
 
     def __init__(
-        self, *, route: Route, function_name: str, source_dir: Path, environment: Mapping[str, str]
+        self,
+        *,
+        route: Route,
+        function_name: str,
+        search_path: Sequence[Path],
+        environment: Mapping[str, str],
     ) -> None:
         self._spec = {
             "key": route.key,
@@ -50,7 +72,7 @@ class FunctionProcess:
             "function_name": function_name,
             "memory_size": route.memory_size,
             "timeout": route.timeout,
-            "source_dir": str(source_dir),
+            "search_path": [str(folder) for folder in search_path],
         }
         self._environment = dict(environment)
         self._process: asyncio.subprocess.Process | None = None
@@ -132,16 +154,16 @@ class ProcessInvoker:
     """Implements the core's `Invoker` with one `FunctionProcess` per route key.
 
     Args:
-        source_dir: The directory handler strings are imported from.
+        search_path: The folders handler strings are imported from (see `search_path`).
         environment: The environment every function gets (the module's variables, the
             local endpoints, credentials); each route's own `environment` is added on top.
         function_prefix: Prefix of the function names, like the module's `name`.
     """
 
     def __init__(
-        self, *, source_dir: Path, environment: Mapping[str, str], function_prefix: str
+        self, *, search_path: Sequence[Path], environment: Mapping[str, str], function_prefix: str
     ) -> None:
-        self._source_dir = source_dir
+        self._search_path = list(search_path)
         self._environment = dict(environment)
         self._prefix = function_prefix
         self._functions: dict[str, FunctionProcess] = {}
@@ -160,7 +182,7 @@ class ProcessInvoker:
             function = FunctionProcess(
                 route=route,
                 function_name=name,
-                source_dir=self._source_dir,
+                search_path=self._search_path,
                 environment=environment,
             )
             self._functions[route.key] = function

@@ -40,6 +40,10 @@ class GatewaySettings:
         connection_ttl_seconds: Passed to handlers as `CONNECTION_TTL_SECONDS`.
         table_name: Connections table, passed to handlers as `CONNECTIONS_TABLE`.
         source_dir: Directory the handler strings are imported from (the zip root).
+        layer_dirs: The `python/` folder of each layer of every function, in merge
+            order, searched after `source_dir` as Lambda searches /opt/python after
+            the function's code. Default: the module's own layer, whose `python/`
+            holds what `lambda_src` holds (`websocket_handlers`).
         idle_timeout: Seconds without a message after which API Gateway closes (1001).
         max_duration: Seconds after which API Gateway closes any connection (1001).
         region: Region the handlers' boto3 clients are told they run in.
@@ -53,6 +57,7 @@ class GatewaySettings:
     connection_ttl_seconds: int = DEFAULT_TTL_SECONDS
     table_name: str = "websocket-local-connections"
     source_dir: Path = REPO_ROOT / "lambda_src"
+    layer_dirs: tuple[Path, ...] = (REPO_ROOT / "lambda_src",)
     idle_timeout: float = 10 * 60
     max_duration: float = 2 * 60 * 60
     region: str = "us-east-1"

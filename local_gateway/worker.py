@@ -170,7 +170,7 @@ def main() -> None:
     os.dup2(2, 1)
     stream = TaggedStream(target=sys.__stderr__, default_tag=f"[{route['key']}]")
     sys.stdout = sys.stderr = stream
-    sys.path.insert(0, route["source_dir"])
+    sys.path[:0] = route["search_path"]
     reply_lock = threading.Lock()
 
     def reply(message: dict[str, Any]) -> None:

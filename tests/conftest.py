@@ -1,8 +1,10 @@
 """Fixtures shared by every test of the Lambda handlers.
 
 `load_event` reads an API Gateway WebSocket event from `tests/events/`;
-`FakeLambdaContext` stands in for the context object Lambda passes. Both are
-plain names too, so other test folders can import them from `tests.conftest`.
+`FakeLambdaContext` stands in for the context object Lambda passes;
+`default_lambda_timeout` is the timeout the module gives a function by default.
+All are plain names too, so other test folders can import them from
+`tests.conftest`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.terraform.tfconfig import blocks, load
 
 EVENTS_DIR = Path(__file__).parent / "events"
 
@@ -54,6 +58,11 @@ class FakeLambdaContext:
     def get_remaining_time_in_millis(self) -> int:
         """Lambda's time left; fixed, since tests never wait for it."""
         return self.remaining_millis
+
+
+def default_lambda_timeout() -> float:
+    """The module's default `lambda_timeout` in seconds, as variables.tf declares it."""
+    return blocks(load(".", "variables.tf"), "variable")["lambda_timeout"]["default"]
 
 
 @pytest.fixture

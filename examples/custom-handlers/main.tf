@@ -7,8 +7,10 @@ module "websocket" {
 
   name = "websocket-chat"
 
-  # src/ holds this stack's own package (chat/) beside the module's handlers
-  # (websocket_handlers/, a symlink), and is zipped as every function's code.
+  # src/ holds this stack's own package (chat/) and is zipped as every
+  # function's code; the module's websocket_handlers, which chat imports and
+  # the default routes run, comes with the layer the module adds to every
+  # function.
   lambda_source_dir = "${path.module}/src"
 
   routes = {

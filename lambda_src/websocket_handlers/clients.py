@@ -3,8 +3,33 @@
 Importing boto3 takes longer than everything else a handler imports, so clients
 are built on first use. Each one is built with its own boto3 Session (the
 default session is not thread-safe, and a local gateway or a broadcast may call
-from several threads), standard-mode retries and timeouts well inside a Lambda
-timeout.
+from several threads), and with a retry and timeout budget that ends every call,
+answered or failed, well inside the function's timeout.
+
+The budget. When a call outlives the function, Lambda kills the invocation and
+`$connect` never answers its clean 500. botocore's defaults cannot fit: 60 s to
+connect and 60 s to read, in legacy retry mode 5 attempts (DynamoDB 10)
+(botocore `DEFAULT_TIMEOUT`, `data/_retry.json`; boto3 guide "Retries",
+https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html).
+A call's worst case, against a server that accepts the connection and never
+answers, is
+
+    attempts * (connect_timeout + read_timeout) + the backoff before each retry
+
+where standard mode waits `rand(0, 1) * min(2 ** (i - 1), 20)` seconds before
+attempt `i + 1` (botocore `retries/standard.py`, `ExponentialBackoff`). Here:
+2 * (1 s + 2 s) + 1 s = 7 s, inside the module's default `lambda_timeout` of
+10 s with 3 s left for importing boto3 on a container's first call and for the
+handler's own work. A route given a shorter timeout gets its 500 only if the
+hung call fails first, and calls in series add up (`$default` deletes the record
+of a sender whose send answered 410). `total_max_attempts` counts the first attempt (a
+`max_attempts` of 3 would mean 3 retries, 4 attempts). Read timeouts apply to
+each wait for data, so a server that trickles bytes could stretch a call.
+DynamoDB answers in single-digit milliseconds ("Understanding Amazon DynamoDB
+latency", AWS Database Blog), and AWS advises latency-aware clients to retry on
+short timeouts rather than wait long ("Tuning AWS Java SDK HTTP request settings
+for latency-aware Amazon DynamoDB applications", same blog), so 2 s is a wide
+margin.
 
 The cache key includes the region and endpoint-override variables. On Lambda
 they never change, so each client is created once; a process that runs the
@@ -58,9 +83,9 @@ def _create(service: str, endpoint_url: str | None, region: str | None) -> Any:
     from botocore.config import Config  # noqa: PLC0415
 
     config = Config(
-        retries={"mode": "standard", "max_attempts": 3},
-        connect_timeout=2,
-        read_timeout=5,
+        retries={"mode": "standard", "total_max_attempts": 2},
+        connect_timeout=1,
+        read_timeout=2,
         tcp_keepalive=True,
     )
     return boto3.session.Session().client(

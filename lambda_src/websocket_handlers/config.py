@@ -45,8 +45,11 @@ class Settings:
         connection_ttl_seconds: how long a connection record lives before DynamoDB's
             TTL may delete it.
         management_api_endpoint: base URL of the `@connections` API including the
-            stage, or None to derive it from each event (the deployed case).
-        region: the AWS region the function runs in, used to derive that URL.
+            stage: the Terraform module derives it from the API's own endpoint,
+            the local gateway points it at itself. None derives it from each
+            event instead (see `websocket_handlers.sender.endpoint_url`).
+        region: the AWS region the function runs in, for which `@connections`
+            requests are signed.
     """
 
     connections_table: str
@@ -63,7 +66,8 @@ def load_settings(
     Args:
         environ: the environment to read; `os.environ` when None.
         sends_messages: whether the caller posts to `@connections`, and so needs
-            either an explicit endpoint or a region to build one from.
+            a region: those requests are signed (SigV4) for the API's region,
+            whatever the endpoint.
 
     Raises:
         ConfigError: naming the first variable that is missing or invalid.
@@ -71,10 +75,9 @@ def load_settings(
     env = os.environ if environ is None else environ
     endpoint = _endpoint(env.get(MANAGEMENT_API_ENDPOINT))
     region = env.get(AWS_REGION) or None
-    if sends_messages and endpoint is None and region is None:
+    if sends_messages and region is None:
         raise ConfigError(
-            f"{AWS_REGION} is not set: it is needed to build the @connections endpoint "
-            f"when {MANAGEMENT_API_ENDPOINT} is not set"
+            f"{AWS_REGION} is not set: @connections requests are signed for the API's region"
         )
     return Settings(
         connections_table=_table_name(env.get(CONNECTIONS_TABLE)),

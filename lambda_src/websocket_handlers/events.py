@@ -24,9 +24,12 @@ __all__ = [
 MAX_BODY_BYTES = 128 * 1024
 
 # API Gateway's own rules for these names, which the sender puts in the host and path
-# of the `@connections` endpoint: anything else would make an invalid URL.
+# of the `@connections` endpoint: anything else would make an invalid URL. The domain
+# name is a DNS name (letters, digits, hyphens, dots), with a port when a local gateway
+# serves the API.
 _API_ID = re.compile(r"[A-Za-z0-9]+")
 _STAGE = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_DOMAIN_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})(:[0-9]{1,5})?")
 
 
 class BadRequestError(ValueError):
@@ -52,7 +55,8 @@ class WebSocketEvent:
         request_id: API Gateway's id of this request (not Lambda's).
         stage: the stage name, part of the `@connections` endpoint.
         api_id: the API id, part of the `@connections` endpoint.
-        domain_name: the host clients connected to.
+        domain_name: the host clients connected to, and of the `@connections`
+            endpoint when no `MANAGEMENT_API_ENDPOINT` is set.
         connected_at: when the connection opened, in milliseconds since the epoch.
         body: the raw message body, None for connect and disconnect events.
         is_base64_encoded: whether API Gateway base64-encoded a binary body.
@@ -89,7 +93,7 @@ class WebSocketEvent:
             request_id=_text(context, "requestId"),
             stage=_text(context, "stage", _STAGE),
             api_id=_text(context, "apiId", _API_ID),
-            domain_name=_text(context, "domainName"),
+            domain_name=_text(context, "domainName", _DOMAIN_NAME),
             connected_at=_millis(context, "connectedAt"),
             body=event.get("body"),
             is_base64_encoded=event.get("isBase64Encoded") is True,

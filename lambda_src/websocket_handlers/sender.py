@@ -1,7 +1,15 @@
 """The `@connections` client: sends data to a connected client.
 
-On AWS the management endpoint is `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`,
-built from the event; `MANAGEMENT_API_ENDPOINT` replaces it (the local gateway).
+The management endpoint is `MANAGEMENT_API_ENDPOINT` when set: the Terraform
+module sets it from the API's own `api_endpoint`, so it is right in every
+partition (`amazonaws.com.cn` in China), and the local gateway sets its own.
+Without it the endpoint is `https://{domainName}/{stage}` from the event, as
+AWS's own examples build it ("Use @connections commands in your backend
+service", https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html);
+a host assembled from the API id, the region and `amazonaws.com` would be
+wrong outside the `aws` partition. (Behind a custom domain name the event's
+`domainName` is that name, whose path is an API mapping rather than the stage:
+there the variable is needed.)
 A client that has gone answers 410 `GoneException`: that is a normal outcome
 (`$disconnect` is best-effort), so it is raised as `ConnectionGoneError` for the
 caller to forget the connection, apart from every other error.
@@ -37,7 +45,7 @@ def endpoint_url(settings: Settings, event: WebSocketEvent) -> str:
     """The `@connections` base URL for the API and stage the event came through."""
     if settings.management_api_endpoint:
         return settings.management_api_endpoint
-    return f"https://{event.api_id}.execute-api.{settings.region}.amazonaws.com/{event.stage}"
+    return f"https://{event.domain_name}/{event.stage}"
 
 
 def management_client(settings: Settings, event: WebSocketEvent) -> Any:

@@ -17,12 +17,15 @@ locals {
   }
 
   passed_statements = [
-    for statement in var.policy_statements : {
-      Sid      = statement.sid
-      Effect   = "Allow"
-      Action   = statement.actions
-      Resource = statement.resources
-    }
+    for statement in var.policy_statements : merge(
+      {
+        Sid      = statement.sid
+        Effect   = "Allow"
+        Action   = statement.actions
+        Resource = statement.resources
+      },
+      length(statement.conditions) == 0 ? {} : { Condition = statement.conditions },
+    )
   ]
 }
 
@@ -46,6 +49,7 @@ resource "aws_lambda_function" "this" {
   timeout          = var.timeout
   filename         = var.filename
   source_code_hash = var.source_code_hash
+  layers           = var.layers
 
   reserved_concurrent_executions = var.reserved_concurrent_executions
 
@@ -53,17 +57,19 @@ resource "aws_lambda_function" "this" {
     variables = var.environment_variables
   }
 
+  # Lambda filters by level only JSON logs; null levels leave Lambda's defaults.
   logging_config {
-    log_format = "JSON"
-    log_group  = aws_cloudwatch_log_group.this.name
+    log_format            = "JSON"
+    log_group             = aws_cloudwatch_log_group.this.name
+    application_log_level = var.application_log_level
+    system_log_level      = var.system_log_level
   }
 
-  dynamic "tracing_config" {
-    for_each = var.tracing_mode[*]
-
-    content {
-      mode = tracing_config.value
-    }
+  # Always set: the provider keeps a function's mode when the block is left
+  # out (optional and computed), so only PassThrough, Lambda's default,
+  # switches Active tracing off again.
+  tracing_config {
+    mode = coalesce(var.tracing_mode, "PassThrough")
   }
 
   tags = var.tags
@@ -78,8 +84,22 @@ resource "aws_lambda_function" "this" {
 # IAM
 ################################################################################
 
+data "aws_region" "current" {}
+
 resource "aws_iam_role" "this" {
-  name                 = var.function_name
+  # IAM role names are account-wide, at most 64 characters and compared
+  # without case, so the same function name in two regions (or a long one cut
+  # short) must not give the same role name: the name as far as it fits, and
+  # a hash of region and full name. The region is `region` in aws 6.x and
+  # `name` in 5.x, which 6.x deprecates (as `id`); looked up in the whole
+  # object, neither version warns.
+  name = join("-", [
+    substr(var.function_name, 0, 55),
+    substr(sha1(join("/", [
+      lookup(data.aws_region.current, "region", lookup(data.aws_region.current, "name", null)),
+      var.function_name,
+    ])), 0, 8),
+  ])
   permissions_boundary = var.role_permissions_boundary_arn
 
   assume_role_policy = jsonencode({
@@ -92,6 +112,12 @@ resource "aws_iam_role" "this" {
   })
 
   tags = var.tags
+
+  # A new name replaces the role: the function moves to the new one before
+  # the old one goes, so it never runs without a role.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_iam_role_policy" "this" {

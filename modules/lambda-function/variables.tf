@@ -6,7 +6,7 @@
 ################################################################################
 
 variable "function_name" {
-  description = "Name of the function, also used for its role and its log group: `1` to `64` characters from `a-z`, `A-Z`, `0-9`, `-` and `_`."
+  description = "Name of the function and its log group, and the start of its role's name: `1` to `64` characters from `a-z`, `A-Z`, `0-9`, `-` and `_`."
   type        = string
 
   validation {
@@ -42,6 +42,20 @@ variable "source_code_hash" {
   type        = string
 }
 
+variable "layers" {
+  description = "ARNs of the layer versions the function imports from after its own code, in merge order: at most `5`."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  # "You can add up to five layers to a Lambda function": Lambda developer
+  # guide, https://docs.aws.amazon.com/lambda/latest/dg/adding-layers.html
+  validation {
+    condition     = length(var.layers) <= 5
+    error_message = "The layers must be at most 5 layer version ARNs, as Lambda allows per function."
+  }
+}
+
 variable "runtime" {
   description = "Lambda runtime: `python3.12` or `python3.13`."
   type        = string
@@ -63,10 +77,37 @@ variable "timeout" {
 }
 
 variable "environment_variables" {
-  description = "Environment variables of the function, as a map of `NAME = value`."
+  description = "Environment variables of the function, as a map of `NAME = value`: keys of `2` or more letters, digits and `_` starting with a letter, none of Lambda's reserved keys, `4` KB in all."
   type        = map(string)
   default     = {}
   nullable    = false
+
+  # Lambda API reference, Environment: "Key Pattern: [a-zA-Z]([a-zA-Z0-9_])+".
+  validation {
+    condition     = alltrue([for key in keys(var.environment_variables) : can(regex("^[a-zA-Z][a-zA-Z0-9_]+$", key))])
+    error_message = "Environment keys (lambda_environment and each route's environment) must be 2 or more letters, digits and '_' starting with a letter, as Lambda requires."
+  }
+
+  # Lambda developer guide, "Defined runtime environment variables": Lambda
+  # sets these itself and refuses them in a function's configuration.
+  validation {
+    condition = length(setintersection(keys(var.environment_variables), [
+      "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+      "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+      "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+      "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+      "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+    ])) == 0
+    error_message = "Environment keys (lambda_environment and each route's environment) must not be Lambda's reserved keys, which it sets itself: _HANDLER, _X_AMZN_TRACE_ID, AWS_DEFAULT_REGION, AWS_REGION, AWS_EXECUTION_ENV, AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_FUNCTION_MEMORY_SIZE, AWS_LAMBDA_FUNCTION_VERSION, AWS_LAMBDA_INITIALIZATION_TYPE, AWS_LAMBDA_LOG_GROUP_NAME, AWS_LAMBDA_LOG_STREAM_NAME, AWS_ACCESS_KEY, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_LAMBDA_RUNTIME_API, LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR."
+  }
+
+  # Lambda measures the variables as one JSON object, at most 4 KB. Terraform
+  # checks this once every value is known: at plan, or, when a value comes
+  # from a resource not created yet, at apply before the function is created.
+  validation {
+    condition     = length(jsonencode(var.environment_variables)) <= 4096
+    error_message = "A function's environment (lambda_environment, its route's environment and the module's own variables) must be at most 4 KB written as JSON, Lambda's limit for all of a function's variables together."
+  }
 }
 
 variable "reserved_concurrent_executions" {
@@ -76,9 +117,14 @@ variable "reserved_concurrent_executions" {
 }
 
 variable "tracing_mode" {
-  description = "X-Ray tracing mode: `Active`, `PassThrough`, or `null` (default) for no tracing configuration."
+  description = "X-Ray tracing mode: `Active`, `PassThrough`, or `null` (default) for Lambda's default, `PassThrough`, without X-Ray rights."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.tracing_mode == null || contains(["Active", "PassThrough"], coalesce(var.tracing_mode, "Active"))
+    error_message = "The tracing_mode must be null, Active or PassThrough."
+  }
 }
 
 variable "tags" {
@@ -93,11 +139,12 @@ variable "tags" {
 ################################################################################
 
 variable "policy_statements" {
-  description = "The only `Allow` statements the function's role gets besides writing its own logs: each with `actions` and `resources` lists (no wildcard resource unless AWS offers nothing narrower)."
+  description = "The only `Allow` statements the function's role gets besides writing its own logs: each with `actions` and `resources` lists (no wildcard resource unless AWS offers nothing narrower) and optional `conditions`, IAM's `Condition` element as `{ operator = { key = [values] } }`."
   type = list(object({
-    sid       = string
-    actions   = list(string)
-    resources = list(string)
+    sid        = string
+    actions    = list(string)
+    resources  = list(string)
+    conditions = optional(map(map(list(string))), {})
   }))
   default  = []
   nullable = false
@@ -105,6 +152,18 @@ variable "policy_statements" {
   validation {
     condition     = alltrue([for statement in var.policy_statements : can(regex("^[A-Za-z0-9]+$", statement.sid))])
     error_message = "Each statement sid must be alphanumeric, as IAM requires."
+  }
+
+  # An operator such as StringEquals, ArnLike or ForAnyValue:StringLike, with
+  # an optional IfExists: IAM User Guide, "IAM JSON policy elements: Condition
+  # operators".
+  validation {
+    condition = alltrue(flatten([
+      for statement in var.policy_statements : [
+        for operator in keys(statement.conditions) : can(regex("^((ForAllValues|ForAnyValue):)?[A-Za-z]+$", operator))
+      ]
+    ]))
+    error_message = "Each statement's conditions must be keyed by IAM condition operators such as StringEquals, StringLike or ForAnyValue:StringLike."
   }
 }
 
@@ -121,6 +180,28 @@ variable "role_permissions_boundary_arn" {
 variable "log_retention_in_days" {
   description = "Days CloudWatch keeps the function's logs; one of CloudWatch's allowed values, `0` for never expire."
   type        = number
+}
+
+variable "application_log_level" {
+  description = "Lowest level of the function's own log lines that Lambda keeps: `TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR`, `FATAL`, or `null` (default) for Lambda's default, `INFO`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.application_log_level == null || contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"], coalesce(var.application_log_level, "INFO"))
+    error_message = "The application_log_level must be null, TRACE, DEBUG, INFO, WARN, ERROR or FATAL."
+  }
+}
+
+variable "system_log_level" {
+  description = "Lowest level of Lambda's own log lines about the function that it keeps: `DEBUG`, `INFO`, `WARN`, or `null` (default) for Lambda's default, `INFO`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.system_log_level == null || contains(["DEBUG", "INFO", "WARN"], coalesce(var.system_log_level, "INFO"))
+    error_message = "The system_log_level must be null, DEBUG, INFO or WARN."
+  }
 }
 
 variable "kms_key_arn" {

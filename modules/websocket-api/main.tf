@@ -68,39 +68,47 @@ resource "aws_apigatewayv2_route_response" "this" {
 # Stage
 ################################################################################
 
-# A stage serves the deployment it points at, not the API's current routes:
-# the triggers make any route or integration change create a new deployment.
-resource "aws_apigatewayv2_deployment" "this" {
-  api_id      = aws_apigatewayv2_api.this.id
-  description = "Routes: ${join(", ", sort(keys(var.routes)))}"
-
-  triggers = {
-    redeployment = sha1(jsonencode([
-      aws_apigatewayv2_integration.this,
-      aws_apigatewayv2_route.this,
-      aws_apigatewayv2_route_response.this,
-    ]))
-  }
-
-  lifecycle {
-    create_before_destroy = true
-  }
-}
-
+# The stage deploys itself: with auto_deploy, API Gateway makes a new deployment
+# after every change to the API, so after each apply the stage serves exactly
+# the routes, integrations and route responses that exist.
+#
+# There is no aws_apigatewayv2_deployment. A deployment is a snapshot of the
+# routes that exist when it is created ("Each stage is a snapshot of the API":
+# API Gateway developer guide, "Deploy WebSocket APIs in API Gateway"). The
+# provider's docs for aws_apigatewayv2_deployment prescribe triggers and
+# create_before_destroy, so that a stage never points at a deleted deployment;
+# Terraform then creates the new deployment before it destroys the routes the
+# deployment depends on: a removed route stays in the snapshot, served by a
+# deleted function, and the next plan is empty (pulumi/pulumi-aws#3683 and
+# #3289). No triggers or ordering change that; auto_deploy does.
+#
+# auto_deploy works for WebSocket stages, although the provider's docs say
+# "Applicable for HTTP APIs": the API Gateway v2 API (CreateStage and
+# UpdateStage, `autoDeploy`) and CloudFormation (AWS::ApiGatewayV2::Stage,
+# `AutoDeploy`) give it no protocol restriction, while they mark the fields
+# that only WebSocket APIs support as such; the AWS CDK's WebSocketStage documents
+# `autoDeploy` and its own WebSocket example sets `autoDeploy: true`; and
+# hashicorp/terraform-provider-aws#17955 reports a WebSocket stage served once
+# auto_deploy = true.
 resource "aws_apigatewayv2_stage" "this" {
   #checkov:skip=CKV2_AWS_51:A stage client certificate authenticates API Gateway to HTTP backends; every integration here is a Lambda invoked under IAM with a source_arn-scoped permission.
-  api_id        = aws_apigatewayv2_api.this.id
-  name          = var.stage_name
-  deployment_id = aws_apigatewayv2_deployment.this.id
+  #checkov:skip=CKV_AWS_76:Access logs are an opt-in input (access_log_enabled): API Gateway refuses any stage logging until the region's account settings name a CloudWatch Logs role (modules/api-gateway-account), which is account-wide.
+  api_id      = aws_apigatewayv2_api.this.id
+  name        = var.stage_name
+  auto_deploy = true
 
   default_route_settings {
     throttling_burst_limit = var.throttling_burst_limit
     throttling_rate_limit  = var.throttling_rate_limit
   }
 
-  access_log_settings {
-    destination_arn = aws_cloudwatch_log_group.this.arn
-    format          = local.access_log_format
+  dynamic "access_log_settings" {
+    for_each = aws_cloudwatch_log_group.this
+
+    content {
+      destination_arn = access_log_settings.value.arn
+      format          = local.access_log_format
+    }
   }
 
   tags = var.tags
@@ -125,8 +133,12 @@ resource "aws_lambda_permission" "this" {
 # Logging
 ################################################################################
 
+# Only with access logs on: a stage may log only once the region's account
+# settings name a CloudWatch Logs role.
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_338:Retention is an input (log_retention_in_days), 14 days by default; a year of access logs is a cost the user opts into.
+  count = var.access_log_enabled ? 1 : 0
+
   name              = "/aws/apigateway/${var.name}/${var.stage_name}"
   retention_in_days = var.log_retention_in_days
   kms_key_id        = var.kms_key_arn

@@ -70,6 +70,12 @@ variable "throttling_rate_limit" {
 # Logging
 ################################################################################
 
+variable "access_log_enabled" {
+  description = "Whether the stage writes JSON access logs to a log group of its own: `true` only where the region's API Gateway account settings name a CloudWatch Logs role, else API Gateway refuses the stage."
+  type        = bool
+  nullable    = false
+}
+
 variable "log_retention_in_days" {
   description = "Days CloudWatch keeps the stage's access logs; one of CloudWatch's allowed values, `0` for never expire."
   type        = number

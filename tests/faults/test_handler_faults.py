@@ -1,7 +1,8 @@
 """Faults of DynamoDB and `@connections` at the handler level, against moto.
 
 Throttling is injected with botocore's Stubber on the very client the handlers use;
-unavailability by pointing DynamoDB at a port nothing listens on. The other faults of
+unavailability by pointing DynamoDB at a port nothing listens on, a hang by pointing
+it at a server that accepts connections and never answers. The other faults of
 issue 5 are covered elsewhere: 410 GoneException and 403/413/429 on send in
 tests/functional/test_echo.py, a missing table in tests/functional/test_connect.py and
 test_disconnect.py.
@@ -10,6 +11,7 @@ test_disconnect.py.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,7 +21,7 @@ from botocore.stub import Stubber
 from websocket_handlers import clients, sender
 from websocket_handlers.events import WebSocketEvent
 
-from tests.conftest import FakeLambdaContext, load_event
+from tests.conftest import FakeLambdaContext, default_lambda_timeout, load_event
 from tests.functional.aws import cold_start, mocked_aws, posted_data, put_item, stored_items
 
 FAULTS = ["ProvisionedThroughputExceededException", "ThrottlingException", "unreachable"]
@@ -71,6 +73,33 @@ def test_connect_fault_rejects_the_handshake_and_writes_nothing(
     assert line["connectionId"] == event["requestContext"]["connectionId"]
     cause = "Could not connect" if fault == "unreachable" else fault
     assert cause in line["errorMessage"]
+
+
+def test_connect_answers_500_before_the_deadline_when_dynamodb_never_answers(
+    monkeypatch, silent_server, capsys
+):
+    """DynamoDB accepts the connection but never answers: $connect still returns its 500.
+
+    Lambda would kill an invocation still waiting at the function's timeout (the
+    module's default), and the client would get no clean rejection: the handler
+    must have returned before that deadline, after the attempts its client allows.
+    """
+    connect = cold_start("websocket_handlers.connect")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", silent_server.url)
+    timeout = default_lambda_timeout()
+    context = FakeLambdaContext(remaining_millis=int(timeout * 1000))
+
+    deadline = time.monotonic() + timeout
+    response = connect.handler(load_event("connect"), context)
+    returned_in_time = time.monotonic() < deadline
+
+    assert response["statusCode"] == 500
+    assert returned_in_time
+    attempts = clients.client("dynamodb").meta.config.retries["total_max_attempts"]
+    assert silent_server.connections == attempts
+    line = last_log_line(capsys)
+    assert (line["level"], line["errorType"]) == ("ERROR", "StoreError")
+    assert "Read timeout" in line["errorMessage"]
 
 
 @pytest.mark.parametrize("fault", FAULTS)

@@ -23,17 +23,20 @@ from websocket_handlers.connections import HASH_KEY, TTL_ATTRIBUTE
 REGION = "eu-west-1"
 TABLE_NAME = "websocket-test-connections"
 TTL_SECONDS = 7200
+# The API and stage of the events under tests/events/.
+MANAGEMENT_API_ENDPOINT = f"https://a1b2c3d4e5.execute-api.{REGION}.amazonaws.com/dev"
 
-# What the Terraform module sets on every function, plus what Lambda sets itself.
+# What the Terraform module sets on every function (the management endpoint is
+# its API's `api_endpoint` with https and the stage), plus what Lambda sets itself.
 ENVIRONMENT = {
     "CONNECTIONS_TABLE": TABLE_NAME,
     "CONNECTION_TTL_SECONDS": str(TTL_SECONDS),
+    "MANAGEMENT_API_ENDPOINT": MANAGEMENT_API_ENDPOINT,
     "AWS_REGION": REGION,
     "AWS_DEFAULT_REGION": REGION,
 }
 # Anything that would send the clients somewhere moto does not intercept.
 _UNSET = (
-    "MANAGEMENT_API_ENDPOINT",
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI",

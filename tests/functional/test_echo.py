@@ -47,6 +47,19 @@ def test_echo_posts_exactly_the_received_bytes_to_exactly_the_sender(echo):
     assert posted_data() == {SENDER: event["body"].encode("utf-8")}
 
 
+def test_without_the_module_endpoint_echo_sends_to_the_event_domain_and_stage(monkeypatch):
+    """A function outside the module (no MANAGEMENT_API_ENDPOINT) posts where the client came in."""
+    monkeypatch.delenv("MANAGEMENT_API_ENDPOINT")
+    echo = cold_start("websocket_handlers.echo")
+    event = load_event("message", connectionId=SENDER)
+
+    assert echo.handler(event, FakeLambdaContext())["statusCode"] == 200
+    assert posted_data() == {SENDER: event["body"].encode("utf-8")}
+    client = sender.management_client(echo.SETTINGS, WebSocketEvent.from_dict(event))
+    context = event["requestContext"]
+    assert client.meta.endpoint_url == f"https://{context['domainName']}/{context['stage']}"
+
+
 def test_echo_accepts_a_body_of_exactly_128_kib(echo):
     """The frame limit is inclusive: 131072 bytes are echoed."""
     body = "x" * MAX_BODY_BYTES
@@ -104,7 +117,7 @@ def test_echo_to_a_gone_sender_deletes_its_record_and_succeeds(echo, capsys):
     assert response["statusCode"] == 200
     assert set(stored_items()) == {"still-here="}
     line = json.loads(capsys.readouterr().out.splitlines()[-1])
-    assert (line["level"], line["connectionId"]) == ("WARNING", SENDER)
+    assert (line["level"], line["connectionId"]) == ("WARN", SENDER)
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from local_gateway.app import LocalGateway
 from local_gateway.core import Gateway, HandlerError
 from local_gateway.events import EventFactory
 from local_gateway.routes import Route, RouteTable, load_routes
-from local_gateway.settings import REPO_ROOT, GatewaySettings
+from local_gateway.settings import GatewaySettings
 
 SAMPLE_SOURCE = Path(__file__).parent / "handlers_src"
 
@@ -111,12 +111,10 @@ def sample_routes() -> dict[str, Route]:
 
 
 @pytest.fixture(scope="session")
-def source_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A source dir like examples/custom-handlers/src: the real handlers linked, plus ours."""
-    root = tmp_path_factory.mktemp("src")
-    (root / "websocket_handlers").symlink_to(REPO_ROOT / "lambda_src" / "websocket_handlers")
-    (root / "sample").symlink_to(SAMPLE_SOURCE / "sample")
-    return root
+def source_dir() -> Path:
+    """A source dir like examples/custom-handlers/src: only its own package, `sample`; the
+    default routes' `websocket_handlers` comes from the module's layer."""
+    return SAMPLE_SOURCE
 
 
 @pytest_asyncio.fixture

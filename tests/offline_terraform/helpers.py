@@ -16,6 +16,7 @@ from typing import Any
 from pytest_terraform.tf import TerraformTestApi
 
 from tools.standin_provider.account import AccountState, read_account
+from tools.standin_provider.apigateway import ServedRoute, serving_routes
 from tools.standin_provider.workspace import TESTED_AWS_VERSION, Workspace, choose_source
 
 AWS_VERSION = TESTED_AWS_VERSION
@@ -85,9 +86,20 @@ def applied_terraform(applied: TerraformTestApi, *args: str) -> tuple[int, str, 
 def applied_values(applied: TerraformTestApi) -> dict[str, dict[str, Any]]:
     """The values of every managed resource in a fixture's state, by address."""
     runner = applied.terraform
-    shown = terraform_ok(applied_terraform(applied, "show", "-json", runner.state_path))
+    return _managed_values(
+        terraform_ok(applied_terraform(applied, "show", "-json", runner.state_path))
+    )
+
+
+def state_values(workspace: Workspace, directory: str) -> dict[str, dict[str, Any]]:
+    """The values of every managed resource in the state of `directory`, by address."""
+    return _managed_values(terraform_ok(workspace.terraform(directory, "show", "-json")))
+
+
+def _managed_values(shown: str) -> dict[str, dict[str, Any]]:
+    """The managed resources' values in `terraform show -json` output of a state."""
     found: dict[str, dict[str, Any]] = {}
-    modules = [json.loads(shown)["values"]["root_module"]]
+    modules = [json.loads(shown).get("values", {}).get("root_module", {})]
     while modules:
         module = modules.pop()
         modules.extend(module.get("child_modules", []))
@@ -127,3 +139,39 @@ def share_account(workspace: Workspace, directory: str, other: Workspace, other_
     link.parent.mkdir(parents=True, exist_ok=True)
     link.unlink(missing_ok=True)
     link.symlink_to(shared)
+
+
+def configured_routes(workspace: Workspace) -> dict[str, ServedRoute]:
+    """The routes the consumer's state says the stage serves: each route's
+    integration URI and route responses, by route key."""
+    state = state_values(workspace, CONSUMER)
+    api = "module.websocket.module.api"
+
+    def of_type(kind: str) -> list[dict[str, Any]]:
+        return [values for address, values in state.items() if address.startswith(f"{api}.{kind}.")]
+
+    integrations = {i["id"]: i["integration_uri"] for i in of_type("aws_apigatewayv2_integration")}
+    responses = of_type("aws_apigatewayv2_route_response")
+    return {
+        route["route_key"]: ServedRoute(
+            integrations[route["target"].removeprefix("integrations/")],
+            tuple(
+                sorted(r["route_response_key"] for r in responses if r["route_id"] == route["id"])
+            ),
+        )
+        for route in of_type("aws_apigatewayv2_route")
+    }
+
+
+def assert_stage_serves_configuration(workspace: Workspace, route_keys: set[str]) -> None:
+    """The stage serves exactly `route_keys`, as the state configures them, each
+    integrated with a Lambda function that exists."""
+    configured = configured_routes(workspace)
+    assert set(configured) == route_keys
+    state = state_values(workspace, CONSUMER)
+    api_id = state["module.websocket.module.api.aws_apigatewayv2_api.this"]["id"]
+    stage = state["module.websocket.module.api.aws_apigatewayv2_stage.this"]["name"]
+    live = account(workspace, CONSUMER)
+    assert serving_routes(live, api_id, stage) == configured
+    functions = {f["state"]["invoke_arn"] for f in live.of_type("aws_lambda_function").values()}
+    assert {route.integration_uri for route in configured.values()} <= functions

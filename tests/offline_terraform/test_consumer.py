@@ -23,7 +23,10 @@ from offline_terraform.helpers import (
 )
 from tools.standin_provider.workspace import Workspace, choose_source
 
-BROADCAST_ROUTE = {"broadcast": {"handler": "chat.broadcast.handler", "manage_connections": True}}
+# The consumer's code is the module's lambda_src, so the route runs a handler found there.
+BROADCAST_ROUTE = {
+    "broadcast": {"handler": "websocket_handlers.echo.handler", "manage_connections": True}
+}
 
 
 def routes_var(routes: dict[str, Any]) -> str:
@@ -45,8 +48,9 @@ def test_defaults_plan_three_routes(consumer_plan: dict[str, Any]) -> None:
     changes = resource_changes(consumer_plan)
     functions = {a.split('"')[1] for a in changes if ".functions[" in a}
     assert functions == {"$connect", "$disconnect", "$default"}
-    # API, deployment, stage, access log group and table; then 7 resources per route.
-    assert len(changes) == 5 + 7 * 3
+    # API, stage (no access log group: access logs are opt-in), table and the
+    # handlers layer; then 7 per route.
+    assert len(changes) == 4 + 7 * 3
     assert not [a for a in changes if "route_response" in a]
 
 

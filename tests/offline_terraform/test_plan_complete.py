@@ -18,14 +18,19 @@ def after(plan: dict[str, Any], address: str) -> dict[str, Any]:
 
 
 def test_plan_creates_exactly_the_expected_resources(complete_plan: dict[str, Any]) -> None:
-    """The plan creates the API, stage, table and one function stack per route, and nothing else."""
+    """The plan creates the region's logging role, the API, its self-deploying stage
+    with access logs, the table, the handlers layer and one function stack per route,
+    and nothing else."""
     expected = {
+        "module.api_gateway_account.aws_iam_role.this",
+        "module.api_gateway_account.aws_iam_role_policy_attachment.this",
+        "module.api_gateway_account.aws_api_gateway_account.this",
         f"{API}.aws_apigatewayv2_api.this",
-        f"{API}.aws_apigatewayv2_deployment.this",
         f"{API}.aws_apigatewayv2_stage.this",
-        f"{API}.aws_cloudwatch_log_group.this",
+        f"{API}.aws_cloudwatch_log_group.this[0]",
         f'{API}.aws_apigatewayv2_route_response.this["echo"]',
         "module.websocket.module.connections_table.aws_dynamodb_table.this",
+        "module.websocket.aws_lambda_layer_version.handlers",
     }
     for key in ROUTE_KEYS:
         expected |= {
@@ -98,7 +103,6 @@ def test_functions_have_the_configured_runtime_and_settings(complete_plan: dict[
                 "variables": {
                     "CONNECTIONS_TABLE": "websocket-complete-connections",
                     "CONNECTION_TTL_SECONDS": "7200",
-                    "LOG_LEVEL": "DEBUG" if overridden else "INFO",
                 }
             }
         ]
@@ -110,7 +114,7 @@ def test_log_groups_keep_logs_for_the_configured_days(complete_plan: dict[str, A
         f'module.websocket.module.functions["{k}"].aws_cloudwatch_log_group.this'
         for k in ROUTE_KEYS
     ]
-    groups.append(f"{API}.aws_cloudwatch_log_group.this")
+    groups.append(f"{API}.aws_cloudwatch_log_group.this[0]")
     for address in groups:
         assert after(complete_plan, address)["retention_in_days"] == 30
     echo_group = after(complete_plan, groups[ROUTE_KEYS.index("echo")])

@@ -138,6 +138,27 @@ def test_archive_hash_changes_with_content_only(tmp_path: Path) -> None:
     assert read_archive_file(config)["output_base64sha256"] != first
 
 
+def test_source_blocks_are_zipped_sorted_without_modes_or_dates(tmp_path: Path) -> None:
+    """`source` blocks go in sorted by name, with no Unix mode, a zero date and no file mode
+    applied, as Go's zip.Writer.Create writes them in the real provider."""
+    config = {
+        "type": "zip",
+        "output_path": str(tmp_path / "layer.zip"),
+        "output_file_mode": "0755",
+        "source": [
+            {"filename": "python/pkg/b.py", "content": "B = 2\n"},
+            {"filename": "python/pkg/a.py", "content": "A = 1\n"},
+        ],
+    }
+    read_archive_file(config)
+    with zipfile.ZipFile(tmp_path / "layer.zip") as archive:
+        infos = archive.infolist()
+        assert archive.read("python/pkg/b.py") == b"B = 2\n"
+    assert [i.filename for i in infos] == ["python/pkg/a.py", "python/pkg/b.py"]
+    assert {(i.create_system, i.external_attr) for i in infos} == {(0, 0)}
+    assert {i.date_time for i in infos} == {(1980, 0, 0, 0, 0, 0)}
+
+
 def test_archive_of_a_missing_folder_is_an_error(tmp_path: Path) -> None:
     """A missing source folder is reported, as the real provider reports it."""
     config = {"type": "zip", "source_dir": str(tmp_path / "nope"), "output_path": "x.zip"}

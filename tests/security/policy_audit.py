@@ -15,7 +15,8 @@ __all__ = ["XRAY_ACTIONS", "as_list", "findings"]
 # AWS documents no resource-level permissions for these: "*" is the only resource.
 XRAY_ACTIONS = frozenset({"xray:PutTraceSegments", "xray:PutTelemetryRecords"})
 
-_KEYS = frozenset({"Sid", "Effect", "Action", "Resource"})
+# A Condition only narrows a grant, so the audit accepts it and judges the rest.
+_KEYS = frozenset({"Sid", "Effect", "Action", "Resource", "Condition"})
 
 
 def as_list(value: str | list[str]) -> list[str]:
@@ -36,7 +37,9 @@ def findings(policy: dict[str, Any], allowed_resources: Iterable[str]) -> list[s
     for statement in policy["Statement"]:
         sid = statement.get("Sid", "?")
         if set(statement) - _KEYS or statement["Effect"] != "Allow":
-            found.append(f"{sid}: only Allow statements of Action and Resource are expected")
+            found.append(
+                f"{sid}: only Allow statements of Action, Resource and Condition are expected"
+            )
             continue
         actions = as_list(statement["Action"])
         found += [f"{sid}: wildcard action {action}" for action in actions if "*" in action]

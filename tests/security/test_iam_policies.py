@@ -17,7 +17,10 @@ from tests.terraform.tfconfig import blocks, load, terraform_env
 from tools.terraform import terraform_binary
 
 STAGE = "prod"
-MANAGE_ARN = f"{EXECUTION_ARN}/{STAGE}/POST/@connections/*"
+# Sending (POST), reading (GET) and closing (DELETE) a connection of this stage.
+MANAGE_ARNS = {
+    f"{EXECUTION_ARN}/{STAGE}/{method}/@connections/*" for method in ("POST", "GET", "DELETE")
+}
 EXAMPLES = ("examples/complete", "examples/custom-handlers")
 
 Evaluate = Callable[..., Evaluation]
@@ -73,7 +76,7 @@ def test_default_functions_get_exactly_what_their_handlers_call(
         "$disconnect": {"ConnectionsTable": ({"dynamodb:DeleteItem"}, {TABLE_ARN})},
         "$default": {
             "ConnectionsTable": ({"dynamodb:DeleteItem"}, {TABLE_ARN}),
-            "ManageConnections": ({"execute-api:ManageConnections"}, {MANAGE_ARN}),
+            "ManageConnections": ({"execute-api:ManageConnections"}, MANAGE_ARNS),
         },
     }
     assert set(result.functions) == set(expected)
@@ -101,7 +104,7 @@ def test_no_wildcard_beyond_what_aws_requires(
     result = evaluated(routes=routes, tracing_mode=tracing_mode)
     assert set(routes) <= set(result.functions)
     for key, function in result.functions.items():
-        allowed = {TABLE_ARN, MANAGE_ARN, f"{function['log_group_arn']}:*"}
+        allowed = {TABLE_ARN, *MANAGE_ARNS, f"{function['log_group_arn']}:*"}
         assert findings(function["policy"], allowed) == [], key
 
 

@@ -37,7 +37,7 @@ _CALLS = {
     "api": ["stage_name"],
     "functions": ["for_each", "function_name", "tracing_mode", "policy_statements"],
 }
-_ROOT_VARIABLES = ("name", "routes", "stage_name", "lambda_tracing_mode")
+_ROOT_VARIABLES = ("name", "routes", "stage_name", "lambda_tracing_mode", "kms_key_arn")
 _ROOT_LOCALS = re.compile(r"^  (routes|route_policy_statements) =", re.MULTILINE)
 
 

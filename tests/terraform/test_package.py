@@ -1,4 +1,4 @@
-"""`make package` builds the zip the module deploys: handlers in, tests and caches out."""
+"""`make package` builds the zips the module deploys: handlers in, tests and caches out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 from tests.terraform.tfconfig import REPO_ROOT
-from tools.package import build_zip, load_excludes
+from tools.package import build_layer_zip, build_zip, load_excludes
 
 
 def _write(path: Path, text: str = "") -> None:
@@ -52,21 +52,50 @@ def test_zip_is_byte_identical_whatever_the_file_times(tmp_path: Path) -> None:
         assert {entry.external_attr >> 16 for entry in code.infolist()} == {0o100644}
 
 
+def test_layer_zip_holds_the_package_under_python_and_nothing_else(tmp_path: Path) -> None:
+    """The layer holds each `.py` file of the package under python/<package>/; tests,
+    caches and other files stay out."""
+    package = tmp_path / "src" / "pkg"
+    _write(package / "__init__.py")
+    _write(package / "sub" / "mod.py", "VALUE = 1\n")
+    _write(package / "__pycache__" / "mod.cpython-312.pyc", "bytecode")
+    _write(package / "tests" / "test_mod.py", "def test(): pass\n")
+    _write(package / "test_inline.py", "def test(): pass\n")
+    _write(package / "conftest.py")
+    _write(package / "README.md", "not code\n")
+    build_layer_zip(package, tmp_path / "layer.zip", load_excludes())
+    with zipfile.ZipFile(tmp_path / "layer.zip") as layer:
+        assert layer.namelist() == ["python/pkg/__init__.py", "python/pkg/sub/mod.py"]
+        assert layer.read("python/pkg/sub/mod.py") == b"VALUE = 1\n"
+
+
 def test_make_package_zips_every_handler_module(tmp_path: Path) -> None:
-    """`python -m tools.package` zips lambda_src's modules and prints the path and size."""
-    output = tmp_path / "lambda.zip"
+    """`python -m tools.package` zips lambda_src's modules as code and as the layer, and
+    prints each path and size."""
+    output, layer_output = tmp_path / "lambda.zip", tmp_path / "layer.zip"
     done = subprocess.run(
-        [sys.executable, "-m", "tools.package", "--output", str(output)],
+        [
+            sys.executable,
+            "-m",
+            "tools.package",
+            f"--output={output}",
+            f"--layer-output={layer_output}",
+        ],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     )
-    assert done.stdout.strip() == f"{output} {output.stat().st_size} bytes"
+    assert done.stdout.splitlines() == [
+        f"{output} {output.stat().st_size} bytes",
+        f"{layer_output} {layer_output.stat().st_size} bytes",
+    ]
     package = REPO_ROOT / "lambda_src" / "websocket_handlers"
-    expected = {f"websocket_handlers/{path.name}" for path in package.glob("*.py")}
+    modules = sorted(path.name for path in package.glob("*.py"))
     with zipfile.ZipFile(output) as code:
         names = set(code.namelist())
-    assert expected <= names
+    assert {f"websocket_handlers/{name}" for name in modules} <= names
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+    with zipfile.ZipFile(layer_output) as layer:
+        assert layer.namelist() == [f"python/websocket_handlers/{name}" for name in modules]

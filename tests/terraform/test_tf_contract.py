@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
 
 import pytest
 
+from tests.lambda_runtime import import_handlers
 from tests.terraform.tfconfig import REPO_ROOT, blocks, default_routes, load
-from tools.package import build_zip, load_excludes
-
-# Imports every handler named on the command line, as Lambda would on a cold
-# start, and fails naming the first one that is missing or not callable.
-_RESOLVE_HANDLERS = """
-import importlib, sys
-for handler in sys.argv[1:]:
-    module_name, _, function_name = handler.rpartition(".")
-    function = getattr(importlib.import_module(module_name), function_name, None)
-    if not callable(function):
-        sys.exit(f"{handler} is not a callable")
-"""
-
-# The environment the module sets on every function, plus the region Lambda sets.
-_LAMBDA_ENVIRONMENT = {
-    "CONNECTIONS_TABLE": "websocket-test-connections",
-    "CONNECTION_TTL_SECONDS": "7200",
-    "AWS_REGION": "eu-west-1",
-    "AWS_DEFAULT_REGION": "eu-west-1",
-}
+from tools.package import HANDLERS_PACKAGE_DIR, build_layer_zip, build_zip, load_excludes
 
 
 def _example_routes(example: str) -> dict:
@@ -66,24 +44,15 @@ def test_table_keys_match_the_handlers_names() -> None:
 
 
 @pytest.mark.parametrize(("stack", "source_dir", "handlers"), _stacks())
-def test_every_routed_handler_is_callable_from_the_zip(
+def test_every_routed_handler_is_callable_from_the_zips(
     stack: str, source_dir: Path, handlers: list[str], tmp_path: Path
 ) -> None:
-    """Each handler a stack routes to imports from its zip, as on a Lambda cold start."""
+    """Each handler a stack routes to imports from its code zip and the handlers layer,
+    as on a Lambda cold start."""
     if not source_dir.is_dir():
         pytest.skip(f"{stack}: {source_dir} does not exist yet")
-    unpacked = tmp_path / "task"
-    build_zip(source_dir, tmp_path / "code.zip", load_excludes())
-    with zipfile.ZipFile(tmp_path / "code.zip") as code:
-        code.extractall(unpacked)
-    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    done = subprocess.run(
-        [sys.executable, "-c", _RESOLVE_HANDLERS, *handlers],
-        cwd=unpacked,
-        env={**environment, **_LAMBDA_ENVIRONMENT},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    code, layer = tmp_path / "code.zip", tmp_path / "layer.zip"
+    build_zip(source_dir, code, load_excludes())
+    build_layer_zip(HANDLERS_PACKAGE_DIR, layer, load_excludes())
+    done = import_handlers(handlers, function_zip=code, layer_zips=[layer], workdir=tmp_path)
     assert done.returncode == 0, f"{stack}: {done.stderr}"

@@ -23,12 +23,12 @@ def _variable_default(module_dir: str, name: str) -> object:
 
 
 def test_root_pins_terraform_and_provider_versions() -> None:
-    """The root admits Terraform >= 1.5, aws 5.x and 6.x, and archive >= 2.4."""
+    """The root admits Terraform >= 1.7 (removed blocks), aws 5.76.0 to 6.x, archive >= 2.5.0."""
     terraform = load(".", "versions.tf")["terraform"][0]
     providers = terraform["required_providers"][0]
-    assert terraform["required_version"] == ">= 1.5"
-    assert providers["aws"] == {"source": "hashicorp/aws", "version": ">= 5.0, < 7.0"}
-    assert providers["archive"] == {"source": "hashicorp/archive", "version": ">= 2.4"}
+    assert terraform["required_version"] == ">= 1.7"
+    assert providers["aws"] == {"source": "hashicorp/aws", "version": ">= 5.76.0, < 7.0"}
+    assert providers["archive"] == {"source": "hashicorp/archive", "version": ">= 2.5.0"}
 
 
 @pytest.mark.parametrize("module_dir", [".", *SUBMODULES])
@@ -90,7 +90,12 @@ def test_function_writes_json_logs_to_its_own_group_created_first() -> None:
     assert group["name"] == "/aws/lambda/${var.function_name}"
     assert group["retention_in_days"] == "${var.log_retention_in_days}"
     assert function["logging_config"] == [
-        {"log_format": "JSON", "log_group": "${aws_cloudwatch_log_group.this.name}"}
+        {
+            "log_format": "JSON",
+            "log_group": "${aws_cloudwatch_log_group.this.name}",
+            "application_log_level": "${var.application_log_level}",
+            "system_log_level": "${var.system_log_level}",
+        }
     ]
     assert "${aws_cloudwatch_log_group.this}" in function["depends_on"]
     assert function["source_code_hash"] == "${var.source_code_hash}"
@@ -131,45 +136,43 @@ def test_two_way_routes_get_a_route_response() -> None:
     assert response["route_response_key"] == "$default"
 
 
-def test_deployment_follows_route_and_integration_changes() -> None:
-    """The deployment's triggers hash routes and integrations, replaced before destroyed."""
-    deployment = _resource(API, "aws_apigatewayv2_deployment.this")
-    trigger = deployment["triggers"]["redeployment"]
-    assert "aws_apigatewayv2_integration.this" in trigger
-    assert "aws_apigatewayv2_route.this" in trigger
-    assert deployment["lifecycle"] == [{"create_before_destroy": True}]
+def test_stage_throttles_and_writes_json_access_logs_when_asked() -> None:
+    """The stage deploys itself (tests/offline_terraform/test_live_stage.py proves what it
+    serves), throttles by the inputs, and logs JSON to a group with retention only with
+    `access_log_enabled` (tests/offline_terraform/test_access_logs.py applies both ways).
+    """
     stage = _resource(API, "aws_apigatewayv2_stage.this")
-    assert stage["deployment_id"] == "${aws_apigatewayv2_deployment.this.id}"
-
-
-def test_stage_throttles_and_writes_json_access_logs() -> None:
-    """The stage throttles by the inputs and logs JSON to a group with retention."""
-    stage = _resource(API, "aws_apigatewayv2_stage.this")
+    assert stage["auto_deploy"] is True
+    assert "deployment_id" not in stage
     assert stage["default_route_settings"] == [
         {
             "throttling_burst_limit": "${var.throttling_burst_limit}",
             "throttling_rate_limit": "${var.throttling_rate_limit}",
         }
     ]
-    assert stage["access_log_settings"][0]["destination_arn"] == (
-        "${aws_cloudwatch_log_group.this.arn}"
-    )
+    access_logs = stage["dynamic"][0]["access_log_settings"]
+    assert access_logs["for_each"] == "${aws_cloudwatch_log_group.this}"
+    assert access_logs["content"][0]["destination_arn"] == "${access_log_settings.value.arn}"
     log_format = blocks(load(API), "locals")["access_log_format"]
     assert log_format.startswith("${jsonencode({")
     assert "$context.connectionId" in log_format
     group = _resource(API, "aws_cloudwatch_log_group.this")
+    assert group["count"] == "${var.access_log_enabled ? 1 : 0}"
     assert group["retention_in_days"] == "${var.log_retention_in_days}"
+    assert _variable_default(".", "access_log_enabled") is False
 
 
 def test_root_zips_lambda_sources_deterministically() -> None:
-    """One archive_file with fixed modes and the shared excludes feeds source_code_hash."""
+    """One archive_file with fixed modes and the shared excludes feeds source_code_hash,
+    unless `lambda_package_path` gives a prebuilt zip."""
     archive = blocks(load("."), "data")["archive_file.lambda"]
     assert archive["source_dir"] == "${local.lambda_source_dir}"
     assert archive["output_file_mode"] == "0644"
     assert archive["excludes"] == '${jsondecode(file("${path.module}/lambda_excludes.json"))}'
     assert archive["output_path"].startswith("${path.root}/.build/")
     functions = blocks(load("."), "module")["functions"]
-    assert functions["source_code_hash"] == "${data.archive_file.lambda.output_base64sha256}"
+    assert functions["source_code_hash"] == "${local.lambda_package_hash}"
+    assert archive["count"] == "${var.lambda_package_path == null ? 1 : 0}"
     assert functions["for_each"] == "${local.routes}"
 
 

@@ -38,6 +38,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # the examples, relative to the repository root.
 MODULE_DIRS = (
     ".",
+    "modules/api-gateway-account",
     "modules/connections-table",
     "modules/lambda-function",
     "modules/websocket-api",

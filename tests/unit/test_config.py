@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from websocket_handlers.config import ConfigError, Settings, load_settings
 
-LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
+from .cold_start import run_in_fresh_interpreter
+
 VALID = {"CONNECTIONS_TABLE": "chat-connections", "CONNECTION_TTL_SECONDS": "7200"}
 
 
@@ -60,34 +56,27 @@ def test_endpoint_override_loses_its_trailing_slash():
     assert settings.management_api_endpoint == "http://127.0.0.1:8080/dev"
 
 
-def test_senders_need_a_region_or_an_endpoint():
-    """A function that posts to @connections cannot build its endpoint without either."""
-    with pytest.raises(ConfigError, match="AWS_REGION"):
-        load_settings(VALID, sends_messages=True)
-
+def test_senders_need_a_region_even_with_an_endpoint():
+    """@connections requests are signed for a region, so an endpoint alone is not enough."""
     endpoint = "http://127.0.0.1:8080/dev"
-    settings = load_settings({**VALID, "MANAGEMENT_API_ENDPOINT": endpoint}, sends_messages=True)
-    assert settings.management_api_endpoint == endpoint
+    with pytest.raises(ConfigError, match="AWS_REGION is not set"):
+        load_settings({**VALID, "MANAGEMENT_API_ENDPOINT": endpoint}, sends_messages=True)
+
+    settings = load_settings(
+        {**VALID, "MANAGEMENT_API_ENDPOINT": endpoint, "AWS_REGION": "eu-west-1"},
+        sends_messages=True,
+    )
+    assert (settings.management_api_endpoint, settings.region) == (endpoint, "eu-west-1")
 
 
 @pytest.mark.parametrize("module", ["connect", "disconnect", "echo"])
 def test_handler_import_fails_at_cold_start_naming_the_variable(module):
     """Importing a handler without CONNECTIONS_TABLE fails at once with a clear message."""
-    environ = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("CONNECTIONS_TABLE", "PYTHONPATH")
-    }
-    environ.update(CONNECTION_TTL_SECONDS="7200", AWS_REGION="eu-west-1")
-
-    result = subprocess.run(
-        [sys.executable, "-c", f"import websocket_handlers.{module}"],
-        cwd=LAMBDA_SRC,
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
+    result = run_in_fresh_interpreter(
+        f"import websocket_handlers.{module}",
+        unset=("CONNECTIONS_TABLE",),
+        CONNECTION_TTL_SECONDS="7200",
+        AWS_REGION="eu-west-1",
     )
 
     assert result.returncode != 0

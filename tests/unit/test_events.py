@@ -61,6 +61,28 @@ def test_missing_text_field_is_named(field):
         WebSocketEvent.from_dict(event)
 
 
+@pytest.mark.parametrize(
+    "domain_name",
+    ["a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com.cn", "chat.example.com", "127.0.0.1:8080"],
+)
+def test_domain_names_of_aws_custom_and_local_hosts_are_read(domain_name):
+    """An execute-api host in any partition, a custom domain, a local gateway's host:port."""
+    event = load_event("message", domainName=domain_name)
+
+    assert WebSocketEvent.from_dict(event).domain_name == domain_name
+
+
+@pytest.mark.parametrize(
+    "domain_name", ["a b", "evil.com/x", "evil.com?x", "user@evil.com", ".", "-x.com", "é.com"]
+)
+def test_domain_name_that_is_no_host_is_malformed(domain_name):
+    """The domain becomes the host of the @connections URL, so only a DNS name is accepted."""
+    event = load_event("message", domainName=domain_name)
+
+    with pytest.raises(MalformedEventError, match=r"requestContext\.domainName"):
+        WebSocketEvent.from_dict(event)
+
+
 @pytest.mark.parametrize("value", [None, "1727100307372", 1.5, True])
 def test_connected_at_must_be_integer_milliseconds(value):
     """connectedAt is stored as a number, so anything but an integer is refused."""

@@ -73,13 +73,17 @@ class AccountState:
     def record(
         self, type_name: str, action: str, resource_id: str, region: str, state: Any
     ) -> dict[str, Any] | None:
-        """Log one applied change and make the account match it; return the stored record."""
+        """Log one applied change and make the account match it; return the stored record.
+
+        An update keeps what AWS derived before (an updated deployment keeps its
+        snapshot); a delete returns the record it removed, if there was one.
+        """
         self.log.append({"type": type_name, "action": action, "id": resource_id, "region": region})
         records = self.resources.setdefault(type_name, {})
         if action == "delete":
-            records.pop(resource_id, None)
-            return None
-        records[resource_id] = {"region": region, "state": state}
+            return records.pop(resource_id, None)
+        derived = records.get(resource_id, {}) if action == "update" else {}
+        records[resource_id] = {**derived, "region": region, "state": state}
         return records[resource_id]
 
     def to_json(self) -> dict[str, Any]:

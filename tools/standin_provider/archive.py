@@ -3,7 +3,11 @@
 Same entries, names, order, timestamps and modes as the real provider (a
 lexical walk of `source_dir` following symlinked directories, `excludes`
 matched as doublestar globs against each path relative to `source_dir`, every
-entry dated 1981-01-01). The compressed bytes come from zlib rather than Go's
+entry dated 1981-01-01). `source` blocks and `source_content` are written as
+the provider writes them with Go's `zip.Writer.Create`
+(internal/provider/zip_archiver.go, `ArchiveMultiple` and `ArchiveContent`, at
+v2.8.0): sorted by file name, with no Unix mode and a zero MS-DOS date, and
+`output_file_mode` not applied. The compressed bytes come from zlib rather than Go's
 compress/flate, so the hashes are those of this zip, not byte-for-byte those
 of the real provider's; they do change exactly when a packaged file changes.
 """
@@ -23,6 +27,10 @@ from typing import Any
 __all__ = ["ArchiveError", "Entry", "build_zip", "glob_match", "read_archive_file"]
 
 _ZIP_DATE = (1981, 1, 1, 0, 0, 0)
+# What Go's zip.Writer.Create leaves in an entry's header: date and time 0, and
+# the MS-DOS creator with no external attributes (so no Unix mode).
+_ZERO_DOS_DATE = (1980, 0, 0, 0, 0, 0)
+_MSDOS_CREATOR = 0
 _UNIX_REGULAR_FILE = 0o100000
 _UNIX_CREATOR = 3
 
@@ -33,11 +41,15 @@ class ArchiveError(ValueError):
 
 @dataclass(frozen=True)
 class Entry:
-    """One file of the archive: its name inside the zip, its content and permission bits."""
+    """One file of the archive: its name inside the zip, its content and permission bits.
+
+    `mode` is None for content given in the configuration (`source`,
+    `source_content`), which the real provider writes with no file mode at all.
+    """
 
     name: str
     content: bytes
-    mode: int
+    mode: int | None
 
 
 @cache
@@ -116,10 +128,13 @@ def _entries(config: dict[str, Any]) -> list[Entry]:
         return [Entry(path.name, path.read_bytes(), path.stat().st_mode & 0o777)]
     if config.get("source_content_filename") is not None:
         content = (config.get("source_content") or "").encode()
-        return [Entry(config["source_content_filename"], content, 0o644)]
+        return [Entry(config["source_content_filename"], content, None)]
     sources = config.get("source") or []
     if sources:
-        return [Entry(s["filename"], s["content"].encode(), 0o644) for s in sources]
+        # A map from file name to content, as the provider builds it: one entry per
+        # name, written in sorted order.
+        contents = {source["filename"]: source["content"].encode() for source in sources}
+        return [Entry(name, contents[name], None) for name in sorted(contents)]
     raise ArchiveError(
         "one of source, source_content_filename (with source_content), source_file, "
         "or source_dir must be specified"
@@ -127,16 +142,28 @@ def _entries(config: dict[str, Any]) -> list[Entry]:
 
 
 def build_zip(entries: list[Entry], output: Path, file_mode: int | None) -> None:
-    """Write `entries` to `output` as a deterministic zip."""
+    """Write `entries` to `output` as a deterministic zip.
+
+    `file_mode` (`output_file_mode`) applies to the files read from disk only, as in
+    the real provider.
+    """
     output.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for entry in entries:
-            info = zipfile.ZipInfo(entry.name, date_time=_ZIP_DATE)
+            if entry.mode is None:
+                info = zipfile.ZipInfo(entry.name, date_time=_ZERO_DOS_DATE)
+                info.create_system = _MSDOS_CREATOR
+            else:
+                info = zipfile.ZipInfo(entry.name, date_time=_ZIP_DATE)
+                info.create_system = _UNIX_CREATOR
+                mode = entry.mode if file_mode is None else file_mode
+                info.external_attr = (_UNIX_REGULAR_FILE | mode) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = _UNIX_CREATOR
-            mode = entry.mode if file_mode is None else file_mode
-            info.external_attr = (_UNIX_REGULAR_FILE | mode) << 16
             archive.writestr(info, entry.content)
+            if entry.mode is None:
+                # writestr stamps 0o600 on an entry without attributes; they live in
+                # the central directory, written from `info` when the archive closes.
+                info.external_attr = 0
 
 
 def read_archive_file(config: dict[str, Any]) -> dict[str, Any]:

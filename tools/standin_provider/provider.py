@@ -29,6 +29,7 @@ from tools.standin_provider.rules import (
     apply_violations,
     plan_adjustments,
     plan_violations,
+    replacing_attributes,
 )
 from tools.standin_provider.schema import ProviderSchema, block_type, to_proto
 
@@ -108,8 +109,13 @@ class StandinProvider:
         change, _ = self._change(request, proposed)
         planned = plan_adjustments(change)
         violations = plan_violations(replace(change, planned=planned))
+        replacing = replacing_attributes(replace(change, planned=planned))
         return pb.PlanResourceChange.Response(
             planned_state=pb.DynamicValue(msgpack=cty.encode(planned, ty)),
+            requires_replace=[
+                pb.AttributePath(steps=[pb.AttributePath.Step(attribute_name=name)])
+                for name in replacing
+            ],
             planned_private=request.prior_private,
             diagnostics=_diagnostics(violations),
             # The AWS provider is built on the legacy SDK, whose plans may keep a

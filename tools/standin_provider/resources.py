@@ -115,7 +115,9 @@ def _derived_values(type_name: str, values: dict[str, Any], region: str) -> dict
 
     Endpoints and execution ARNs as the API Gateway developer guide gives them
     ("Invoking a WebSocket API", "Control access to a WebSocket API with IAM"),
-    in the region's partition.
+    in the region's partition; a role's ARN as the IAM User Guide's "IAM
+    identifiers" gives it (global: no region); a log group's as the provider
+    returns it, without the `:*` the CloudWatch Logs API appends.
     """
     partition = partition_of(region)
     host = f"execute-api.{region}.{partition.dns_suffix}"
@@ -134,6 +136,12 @@ def _derived_values(type_name: str, values: dict[str, Any], region: str) -> dict
             "execution_arn": f"{execute_api}:{api}/{stage}",
             "arn": f"arn:{partition.name}:apigateway:{region}::/apis/{api}/stages/{stage}",
         }
+    if type_name == "aws_iam_role" and isinstance(values.get("name"), str):
+        path = values.get("path") if isinstance(values.get("path"), str) else "/"
+        return {"arn": f"arn:{partition.name}:iam::{ACCOUNT_ID}:role{path}{values['name']}"}
+    if type_name == "aws_cloudwatch_log_group" and isinstance(values.get("name"), str):
+        logs = f"arn:{partition.name}:logs:{region}:{ACCOUNT_ID}"
+        return {"arn": f"{logs}:log-group:{values['name']}"}
     if type_name == "aws_lambda_function":
         arn = f"arn:{partition.name}:lambda:{region}:{ACCOUNT_ID}:function:{values['id']}"
         return {

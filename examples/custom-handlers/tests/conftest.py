@@ -1,8 +1,9 @@
-"""The example's tests import `chat` from `src/`, beside the module's handlers.
+"""The example's tests import `chat` from `src/` and `websocket_handlers` as Lambda does.
 
-`src/` is appended (not prepended) to sys.path: its `websocket_handlers` is a
-symlink to `lambda_src/websocket_handlers`, which pytest's pythonpath already
-provides, so the package is imported once whichever path finds it.
+On Lambda, `src/` is the function's code (/var/task), searched first, and the
+module's `websocket_handlers` comes from its layer (/opt/python), searched
+after. Here `src/` goes first on sys.path; `websocket_handlers` is found later
+in `lambda_src/`, the layer's content, which pytest's pythonpath provides.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from tests.functional.aws import mocked_aws
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 if str(SRC) not in sys.path:
-    sys.path.append(str(SRC))
+    sys.path.insert(0, str(SRC))
 
 
 @pytest.fixture(autouse=True)

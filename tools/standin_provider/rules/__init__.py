@@ -15,7 +15,11 @@ planned values of any configuration, not the text of this module's files.
 - `plan_adjustment`: changes the planned state as the real provider's plan
   would, where it departs from Terraform core's proposal.
 - `after_apply`: what AWS derives from an applied change (a deployment's
-  snapshot of the routes, say), kept in the account's record of the resource.
+  snapshot of the routes, say), kept in the account's record of the resource;
+  on a delete it gets the record just removed (a region-wide setting reset, say).
+- `force_new`: attributes whose change replaces the resource rather than
+  updating it (the provider's `ForceNew`, which a schema file does not carry),
+  so that Terraform core orders replacements as it does with the real provider.
 
 Every module of this package is imported below, so a new rule file needs no
 registration elsewhere.
@@ -38,10 +42,12 @@ __all__ = [
     "after_apply_effects",
     "apply_rule",
     "apply_violations",
+    "force_new",
     "plan_adjustment",
     "plan_adjustments",
     "plan_rule",
     "plan_violations",
+    "replacing_attributes",
 ]
 
 
@@ -95,6 +101,7 @@ _PLAN_RULES: dict[str, list[PlanRule]] = {}
 _APPLY_RULES: dict[str, list[ApplyRule]] = {}
 _PLAN_ADJUSTMENTS: dict[str, list[PlanAdjustment]] = {}
 _AFTER_APPLY: dict[str, list[AfterApply]] = {}
+_FORCE_NEW: dict[str, set[str]] = {}
 
 
 def _registrar(table: dict[str, list[Any]], type_names: tuple[str, ...]) -> Callable[[Any], Any]:
@@ -124,6 +131,22 @@ def plan_adjustment(*type_names: str) -> Callable[[PlanAdjustment], PlanAdjustme
 def after_apply(*type_names: str) -> Callable[[AfterApply], AfterApply]:
     """Register what AWS derives from applied changes of `type_names`."""
     return _registrar(_AFTER_APPLY, type_names)
+
+
+def force_new(type_name: str, *attributes: str) -> None:
+    """Register top-level `attributes` of `type_name` that the provider marks `ForceNew`."""
+    _FORCE_NEW.setdefault(type_name, set()).update(attributes)
+
+
+def replacing_attributes(change: Change) -> list[str]:
+    """The `ForceNew` attributes an update changes (a value not yet known counts as changed)."""
+    if change.prior is None or change.planned is None:
+        return []
+    return sorted(
+        name
+        for name in _FORCE_NEW.get(change.type_name, ())
+        if change.planned.get(name) != change.prior.get(name)
+    )
 
 
 def plan_violations(change: Change) -> list[Violation]:

@@ -1,1 +1,1 @@
-"""This stack's own handlers, deployed beside the module's `websocket_handlers`."""
+"""This stack's own handlers; they import the module's `websocket_handlers` from its layer."""
