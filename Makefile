@@ -35,7 +35,7 @@ $(CHECKOV_STAMP): tools/checkov-requirements.txt
 venv: $(STAMP) ## Create .venv and install the pinned development tools
 
 test: $(STAMP) lint validate ## Lint, validate the Terraform offline, then run every offline test
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 fmt: $(STAMP) ## Rewrite Python and Terraform files in the canonical format
 	$(BIN)/ruff format .
