@@ -14,7 +14,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 CHECKOV := BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false $(CHECKOV_VENV)/bin/checkov
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test fmt lint package plan apply clean run demo validate bench fuzz load
+.PHONY: help venv test fmt lint package plan apply clean run demo validate docs bench fuzz load
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,7 +35,7 @@ $(CHECKOV_STAMP): tools/checkov-requirements.txt
 venv: $(STAMP) ## Create .venv and install the pinned development tools
 
 test: $(STAMP) lint validate ## Lint, validate the Terraform offline, then run every offline test
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 fmt: $(STAMP) ## Rewrite Python and Terraform files in the canonical format
 	$(BIN)/ruff format .
@@ -51,6 +51,9 @@ lint: $(STAMP) $(CHECKOV_STAMP) ## Check formatting, lint, and checkov over the 
 
 validate: $(STAMP) ## terraform fmt, init and validate of every module, aws 6.47.0 and 5.100.0, offline
 	$(BIN)/python -m tools.validate
+
+docs: $(STAMP) ## Rewrite README.md's terraform-docs block from the .tf files (.terraform-docs.yml)
+	$(BIN)/python -m tools.readme_tables
 
 package: $(STAMP) ## Build the Lambda zips (code, handlers layer) as the module does; print sizes
 	$(BIN)/python -m tools.package

@@ -60,9 +60,9 @@ module "connections_table" {
 
   name = "${var.name}-connections"
 
-  # The names the handlers read and write (websocket_handlers.connections).
-  hash_key           = "connectionId"
-  ttl_attribute_name = "ttl"
+  # The names the handlers read and write, from the file they read them from.
+  hash_key           = local.contract.connections_table.hash_key
+  ttl_attribute_name = local.contract.connections_table.ttl_attribute
 
   kms_key_arn                    = var.kms_key_arn
   point_in_time_recovery_enabled = var.point_in_time_recovery_enabled
@@ -118,11 +118,19 @@ locals {
   handlers_package_dir = "${path.module}/lambda_src/${local.handlers_package}"
   lambda_excludes      = jsondecode(file("${path.module}/lambda_excludes.json"))
 
-  # The package's Python files less what the function zip leaves out
-  # (lambda_excludes.json); a pattern naming a folder drops what is under it,
-  # as archive_file's excludes do.
+  # What the module, the handlers and the local gateway must agree on: the
+  # table's key and TTL attribute, the environment variables' names, API
+  # Gateway's quotas. The handlers read the same file from their package.
+  contract = jsondecode(file("${local.handlers_package_dir}/contract.json"))
+
+  # The package's Python and JSON files (contract.json) less what the function
+  # zip leaves out (lambda_excludes.json); a pattern naming a folder drops what
+  # is under it, as archive_file's excludes do.
   handlers_layer_files = setsubtract(
-    fileset(local.handlers_package_dir, "**/*.py"),
+    setunion(
+      fileset(local.handlers_package_dir, "**/*.py"),
+      fileset(local.handlers_package_dir, "**/*.json"),
+    ),
     flatten([
       for pattern in local.lambda_excludes : [
         fileset(local.handlers_package_dir, pattern),
@@ -219,9 +227,9 @@ module "functions" {
   # every partition (amazonaws.com.cn in China); the handlers prefer it over
   # building one from the event (websocket_handlers.sender).
   environment_variables = merge(var.lambda_environment, each.value.environment, {
-    CONNECTIONS_TABLE       = module.connections_table.table_name
-    CONNECTION_TTL_SECONDS  = tostring(var.connection_ttl_seconds)
-    MANAGEMENT_API_ENDPOINT = module.api.management_api_endpoint
+    (local.contract.environment.connections_table)       = module.connections_table.table_name
+    (local.contract.environment.connection_ttl_seconds)  = tostring(var.connection_ttl_seconds)
+    (local.contract.environment.management_api_endpoint) = module.api.management_api_endpoint
   })
 
   policy_statements             = local.route_policy_statements[each.key]

@@ -14,6 +14,8 @@ variable "name" {
   }
 }
 
+# The default is the local gateway's too (contract.json, module_defaults);
+# tests/static/test_tf_contract.py keeps the two equal.
 variable "route_selection_expression" {
   description = "Expression API Gateway evaluates on each message to pick its route key: `$request.body.<field>` (default `$request.body.action`)."
   type        = string
@@ -102,6 +104,8 @@ variable "routes" {
     error_message = "Each route's timeout must be null or 1 to 900 (seconds)."
   }
 
+  # Terraform wants these names as literals here; tests/static/test_tf_contract.py
+  # holds them to contract.json, where the handlers and main.tf read them.
   validation {
     condition = alltrue(flatten([
       for route in values(var.routes) : [
@@ -133,6 +137,8 @@ variable "lambda_package_path" {
 # Stage
 ################################################################################
 
+# The default is the local gateway's too (contract.json, module_defaults);
+# tests/static/test_tf_contract.py keeps the two equal.
 variable "stage_name" {
   description = "Name of the stage, the last part of the `wss://` URL: `1` to `128` characters from `a-z`, `A-Z`, `0-9`, `-` and `_` (default `dev`)."
   type        = string
@@ -174,6 +180,8 @@ variable "throttling_rate_limit" {
 # Connections table
 ################################################################################
 
+# The default is the local gateway's too (contract.json, module_defaults);
+# tests/static/test_tf_contract.py keeps the two equal.
 variable "connection_ttl_seconds" {
   description = "Seconds after connecting at which a connection's record expires, a whole number from `1` to `86400` (default `7200`, API Gateway's maximum connection duration)."
   type        = number
@@ -228,6 +236,8 @@ variable "lambda_architecture" {
   }
 }
 
+# The default is the local gateway's too (contract.json, module_defaults);
+# tests/static/test_tf_contract.py keeps the two equal.
 variable "lambda_memory_size" {
   description = "Memory of each function in MB unless its route sets one, `128` to `10240` (default `128`)."
   type        = number
@@ -240,6 +250,8 @@ variable "lambda_memory_size" {
   }
 }
 
+# The default is the local gateway's too (contract.json, module_defaults);
+# tests/static/test_tf_contract.py keeps the two equal.
 variable "lambda_timeout" {
   description = "Maximum run time of one invocation in seconds unless its route sets one, `1` to `900` (default `10`; API Gateway stops waiting after 29)."
   type        = number
@@ -258,6 +270,7 @@ variable "lambda_environment" {
   default     = {}
   nullable    = false
 
+  # Literal names, compared with contract.json by a test (see var.routes).
   validation {
     condition = alltrue([
       for key in keys(var.lambda_environment) : can(regex("^[a-zA-Z][a-zA-Z0-9_]+$", key)) && !contains(["CONNECTIONS_TABLE", "CONNECTION_TTL_SECONDS", "MANAGEMENT_API_ENDPOINT"], key)

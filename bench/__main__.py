@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import platform
-import resource
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -26,18 +25,16 @@ from websockets.exceptions import WebSocketException
 
 from bench import workloads
 from bench.handler_cost import handler_cost
-from bench.procs import wait_until_idle
 from bench.report import check_targets, format_handler_table, format_table, summarize_rounds
-from bench.servers import (
-    RunningServer,
+from bench.servers import peer_spec, peer_versions, raw_spec
+from local_gateway.paths import REPO_ROOT
+from tools.child_server import (
+    ChildServer,
     ServerError,
     gateway_spec,
-    peer_spec,
-    peer_versions,
-    raw_spec,
-    running,
+    raise_fd_limit,
+    wait_until_idle,
 )
-from local_gateway.settings import REPO_ROOT
 
 __all__ = ["FULL", "QUICK", "Plan", "main"]
 
@@ -46,7 +43,7 @@ _BUILD = REPO_ROOT / ".build"
 
 @dataclass(frozen=True)
 class Plan:
-    """How much work each measurement does (issue 6's sizes by default)."""
+    """How much work each measurement does: the full run's sizes by default (`--quick`: less)."""
 
     rounds: int = 3
     round_trips: int = 500
@@ -73,7 +70,7 @@ QUICK = replace(
     import_repetitions=1,
 )
 
-Workload = Callable[[RunningServer], Awaitable[dict[str, Any]]]
+Workload = Callable[[ChildServer], Awaitable[dict[str, Any]]]
 
 
 def _workloads(plan: Plan) -> dict[str, Workload]:
@@ -96,16 +93,8 @@ def _workloads(plan: Plan) -> dict[str, Workload]:
     }
 
 
-def _raise_fd_limit(connections: int) -> None:
-    """Let this process hold every client socket at once (the soft limit is often 1,024)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = connections + 256
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
-
-
 async def _measure(
-    servers: list[RunningServer], plan: Plan
+    servers: list[ChildServer], plan: Plan
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """Every round of every workload on every server, interleaved.
 
@@ -132,7 +121,7 @@ async def _measure(
 
 
 def _machine() -> dict[str, Any]:
-    """Where the figures come from, for the README."""
+    """Where the figures come from, for bench/README.md."""
     return {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
@@ -149,7 +138,9 @@ def _run_servers(plan: Plan, *, peer: bool) -> tuple[dict[str, Any], dict[str, s
         specs.append(peer_spec())
         versions = peer_versions()
     with contextlib.ExitStack() as stack:
-        servers = [stack.enter_context(running(spec, log_dir=_BUILD / "bench")) for spec in specs]
+        servers = [
+            stack.enter_context(ChildServer(spec, log_dir=_BUILD / "bench")) for spec in specs
+        ]
         raw = asyncio.run(_measure(servers, plan))
     summary = {
         server: {
@@ -169,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=_BUILD / "bench.json")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
-    _raise_fd_limit(plan.mass_connections)
+    # This process holds every client socket at once (the soft limit is often 1,024).
+    raise_fd_limit(plan.mass_connections + 256)
     started = time.time()
     try:
         servers, versions = _run_servers(plan, peer=args.peer)

@@ -25,8 +25,14 @@ from typing import Any
 from moto.server import ThreadedMotoServer
 
 from bench.stats import median
+from local_gateway.contract import (
+    DEFAULT_TTL_SECONDS,
+    ENV_CONNECTION_TTL_SECONDS,
+    ENV_CONNECTIONS_TABLE,
+    ENV_MANAGEMENT_API_ENDPOINT,
+)
 from local_gateway.dynamodb import create_table, local_client
-from local_gateway.settings import REPO_ROOT
+from local_gateway.paths import REPO_ROOT
 from tools.package import DEFAULT_OUTPUT, DEFAULT_SOURCE_DIR, build_zip, load_excludes
 
 __all__ = ["boto_share_us", "handler_cost", "parse_importtime"]
@@ -75,8 +81,8 @@ def _handler_environment(extra: Mapping[str, str] | None = None) -> dict[str, st
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
         "PYTHONPATH": os.pathsep.join([str(DEFAULT_SOURCE_DIR), str(REPO_ROOT)]),
-        "CONNECTIONS_TABLE": _TABLE,
-        "CONNECTION_TTL_SECONDS": "7200",
+        ENV_CONNECTIONS_TABLE: _TABLE,
+        ENV_CONNECTION_TTL_SECONDS: str(DEFAULT_TTL_SECONDS),
         "AWS_REGION": _REGION,
         "AWS_DEFAULT_REGION": _REGION,
         "AWS_ACCESS_KEY_ID": "local",
@@ -131,7 +137,7 @@ def _warm_cpu(handler: str, route_key: str, invocations: int, endpoint: str) -> 
         subprocess.run(
             [*command, str(invocations), str(output)],
             env=_handler_environment(
-                {"AWS_ENDPOINT_URL_DYNAMODB": endpoint, "MANAGEMENT_API_ENDPOINT": endpoint}
+                {"AWS_ENDPOINT_URL_DYNAMODB": endpoint, ENV_MANAGEMENT_API_ENDPOINT: endpoint}
             ),
             cwd=REPO_ROOT,
             stdout=subprocess.DEVNULL,  # the handlers' log lines: written, not kept

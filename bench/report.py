@@ -43,7 +43,7 @@ def summarize_rounds(rounds: Sequence[Mapping[str, float]]) -> dict[str, float]:
 
 @dataclass(frozen=True, kw_only=True)
 class Target:
-    """One of issue 6's targets: a bound on a figure or a ratio of the gateway's."""
+    """A target the gateway should meet: a bound on one of its figures or a ratio of them."""
 
     name: str
     at_most: float | None = None

@@ -17,13 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from local_gateway.events import EventFactory
+from local_gateway.lambda_events import LambdaEventBuilder
 from local_gateway.registry import Connection
 
 __all__ = ["BenchError", "event_for", "main"]
 
 _WARMUP = 20
-_EVENTS = EventFactory(stage="dev", api_id="bench", domain_name="127.0.0.1")
+_EVENTS = LambdaEventBuilder(stage="dev", api_id="bench", domain_name="127.0.0.1")
 
 
 class BenchError(RuntimeError):

@@ -1,4 +1,4 @@
-"""What the client does to each server: the four measurements of issue 6.
+"""What the client does to each server: latency, throughput, connect rate, mass connections.
 
 Every server gets exactly the same client code and messages. A 100-byte JSON message
 without an `action` takes the `$default` route (the echo) on the gateway and on the peer;
@@ -15,8 +15,8 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.procs import PeakSampler, tree_rss_bytes
 from bench.stats import percentile
+from tools.child_server import PeakSampler, tree_rss_bytes
 
 __all__ = ["MESSAGE_BYTES", "connect_rate", "latency", "mass_connections", "message", "throughput"]
 

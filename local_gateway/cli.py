@@ -8,14 +8,9 @@ import logging
 import signal
 from pathlib import Path
 
-from local_gateway.app import LocalGateway
 from local_gateway.routes import RouteError, load_routes
-from local_gateway.settings import (
-    DEFAULT_ROUTE_SELECTION_EXPRESSION,
-    DEFAULT_STAGE,
-    DEFAULT_TTL_SECONDS,
-    GatewaySettings,
-)
+from local_gateway.service import GatewayService
+from local_gateway.settings import GatewaySettings
 
 __all__ = ["main", "parse_settings"]
 
@@ -28,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default=defaults.host, help="interface to listen on")
     parser.add_argument("--port", type=int, default=defaults.port, help="0 picks a free port")
-    parser.add_argument("--stage", default=DEFAULT_STAGE, help="stage name (path of the URL)")
+    parser.add_argument("--stage", default=defaults.stage, help="stage name (path of the URL)")
     parser.add_argument(
         "--source-dir",
         type=Path,
@@ -48,8 +43,10 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="JSON file shaped like the module's `routes` variable, merged over the defaults",
     )
-    parser.add_argument("--route-selection-expression", default=DEFAULT_ROUTE_SELECTION_EXPRESSION)
-    parser.add_argument("--connection-ttl-seconds", type=int, default=DEFAULT_TTL_SECONDS)
+    parser.add_argument("--route-selection-expression", default=defaults.route_selection_expression)
+    parser.add_argument(
+        "--connection-ttl-seconds", type=int, default=defaults.connection_ttl_seconds
+    )
     parser.add_argument("--table-name", default=defaults.table_name)
     parser.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout, help="seconds")
     parser.add_argument("--max-duration", type=float, default=defaults.max_duration, help="seconds")
@@ -75,18 +72,18 @@ def parse_settings(argv: list[str] | None = None) -> tuple[GatewaySettings, Path
     return settings, args.routes
 
 
-async def _serve(gateway: LocalGateway) -> None:
+async def _serve(service: GatewayService) -> None:
     """Serve until SIGINT or SIGTERM, then stop everything, moto included."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with gateway:
+    async with service:
         print(
-            f"WebSocket API:   {gateway.websocket_url}\n"
-            f"@connections:    {gateway.management_url}/@connections/{{connectionId}}\n"
-            f"DynamoDB:        {gateway.dynamodb.endpoint} (table {gateway.settings.table_name})\n"
-            f"Connect with:    .venv/bin/python -m websockets {gateway.websocket_url}\n"
+            f"WebSocket API:   {service.websocket_url}\n"
+            f"@connections:    {service.management_url}/@connections/{{connectionId}}\n"
+            f"DynamoDB:        {service.dynamodb.endpoint} (table {service.settings.table_name})\n"
+            f"Connect with:    .venv/bin/python -m websockets {service.websocket_url}\n"
             "Stop with Ctrl-C.",
             flush=True,
         )
@@ -104,5 +101,5 @@ def main(argv: list[str] | None = None) -> int:
     except RouteError as error:
         print(f"error: {error}")
         return 2
-    asyncio.run(_serve(LocalGateway(settings=settings, routes=routes)))
+    asyncio.run(_serve(GatewayService(settings=settings, routes=routes)))
     return 0

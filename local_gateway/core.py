@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from local_gateway.events import EventFactory
+from local_gateway.contract import MESSAGE_BYTES
+from local_gateway.lambda_events import LambdaEventBuilder
 from local_gateway.registry import Channel, Connection, ConnectionRegistry, State, new_id
 from local_gateway.routes import Route, RouteTable
-from local_gateway.settings import MAX_PAYLOAD_BYTES
 
 __all__ = [
     "CLOSE_GOING_AWAY",
@@ -26,7 +26,7 @@ __all__ = [
     "CLOSE_NORMAL",
     "ConnectRejectedError",
     "ConnectRequest",
-    "Gateway",
+    "GatewayCore",
     "GoneError",
     "HandlerError",
     "Invoker",
@@ -68,7 +68,7 @@ class GoneError(Exception):
 
 
 class PayloadTooLargeError(Exception):
-    """The data is over API Gateway's 128 KB message quota (413 on AWS)."""
+    """The data is over API Gateway's message quota (413 on AWS)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,7 +95,7 @@ def _size(data: str | bytes) -> int:
     return len(data.encode("utf-8") if isinstance(data, str) else data)
 
 
-class Gateway:
+class GatewayCore:
     """One WebSocket API stage: its connections, routes and limits.
 
     Args:
@@ -112,7 +112,7 @@ class Gateway:
         *,
         routes: RouteTable,
         invoker: Invoker,
-        events: EventFactory,
+        events: LambdaEventBuilder,
         idle_timeout: float,
         max_duration: float,
         clock: Callable[[], float] = time.time,
@@ -169,7 +169,7 @@ class Gateway:
         if connection is None:
             return
         connection.last_active_at = self._clock()
-        if _size(data) > MAX_PAYLOAD_BYTES:
+        if _size(data) > MESSAGE_BYTES:
             await self.close(connection_id, code=CLOSE_MESSAGE_TOO_BIG, reason="Message too big")
             return
         route = self._routes.select(data if isinstance(data, str) else None)
@@ -243,13 +243,13 @@ class Gateway:
 
         Raises:
             GoneError: No open connection has this id.
-            PayloadTooLargeError: The data is over 128 KB.
+            PayloadTooLargeError: The data is over the message quota.
         """
         connection = self.connections.get_open(connection_id)
         if connection is None or connection.channel is None:
             raise GoneError(connection_id)
-        if len(data) > MAX_PAYLOAD_BYTES:
-            raise PayloadTooLargeError(f"{len(data)} bytes is over {MAX_PAYLOAD_BYTES}")
+        if len(data) > MESSAGE_BYTES:
+            raise PayloadTooLargeError(f"{len(data)} bytes is over {MESSAGE_BYTES}")
         try:
             frame: str | bytes = data.decode("utf-8")
         except UnicodeDecodeError:

@@ -13,7 +13,7 @@ import sys
 
 import websockets
 
-from local_gateway.app import LocalGateway
+from local_gateway.service import GatewayService
 from local_gateway.settings import GatewaySettings
 
 __all__ = ["main", "run_demo"]
@@ -23,9 +23,9 @@ _MESSAGE = json.dumps({"action": "hello", "text": "Hello from the local gateway"
 
 async def run_demo() -> bool:
     """Run the round trip; True when the echo matched."""
-    async with LocalGateway(settings=GatewaySettings(port=0)) as gateway:
-        print(f"gateway up on {gateway.websocket_url}")
-        async with websockets.connect(gateway.websocket_url) as client:
+    async with GatewayService(settings=GatewaySettings(port=0)) as service:
+        print(f"gateway up on {service.websocket_url}")
+        async with websockets.connect(service.websocket_url) as client:
             print(f"sent: {_MESSAGE}")
             await client.send(_MESSAGE)
             echo = await asyncio.wait_for(client.recv(), timeout=30)

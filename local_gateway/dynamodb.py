@@ -8,8 +8,9 @@ and event loop, hands each request straight to moto's DynamoDB handler, as moto'
 in-process mock does. The gateway's own loop never runs DynamoDB work, and code that
 calls the endpoint synchronously (tests reading the table) keeps working.
 
-The table gets the key and TTL attribute the Terraform module gives it, taken from the
-handlers' own constants, so a record written locally looks like one written on AWS.
+The table gets the key and TTL attribute the Terraform module gives it, from the
+contract the module and the handlers read too, so a record written locally looks like
+one written on AWS.
 """
 
 from __future__ import annotations
@@ -25,12 +26,9 @@ from moto.core.request import Request
 from moto.dynamodb.responses import DynamoHandler
 from werkzeug.exceptions import HTTPException
 
-__all__ = ["HASH_KEY", "TTL_ATTRIBUTE", "EmbeddedDynamoDB", "create_table", "local_client"]
+from local_gateway.contract import HASH_KEY, TTL_ATTRIBUTE
 
-# The contract's names (websocket_handlers.connections.HASH_KEY / TTL_ATTRIBUTE); the
-# gateway does not import the handlers, which run in their own processes.
-HASH_KEY = "connectionId"
-TTL_ATTRIBUTE = "ttl"
+__all__ = ["EmbeddedDynamoDB", "create_table", "local_client"]
 
 # aiohttp computes these itself from the body it sends.
 _HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})

@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from local_gateway.core import HandlerError
+from local_gateway.paths import REPO_ROOT
 from local_gateway.routes import Route
-from local_gateway.settings import REPO_ROOT
 
 __all__ = ["FunctionProcess", "ProcessInvoker", "search_path"]
 
 _log = logging.getLogger("local_gateway")
 
-# A reply line carries a whole handler result; results near API Gateway's 128 KB quota
+# A reply line carries a whole handler result; results near API Gateway's message quota
 # must fit in one line of the pipe reader.
 _LINE_LIMIT = 4 * 1024 * 1024
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from local_gateway.settings import REPO_ROOT
+from local_gateway.contract import DEFAULT_MEMORY_SIZE, DEFAULT_TIMEOUT
+from local_gateway.paths import REPO_ROOT
 
 __all__ = [
     "DEFAULT_ROUTES_FILE",
@@ -46,12 +47,16 @@ class RouteError(ValueError):
 
 @dataclass(frozen=True, kw_only=True)
 class Route:
-    """One route key and the Lambda settings of the function behind it."""
+    """One route key and the Lambda settings of the function behind it.
+
+    A route that sets no memory size or timeout gets the module's defaults
+    (`lambda_memory_size`, `lambda_timeout`), as its function would on AWS.
+    """
 
     key: str
     handler: str
-    memory_size: int = 128
-    timeout: int = 3
+    memory_size: int = DEFAULT_MEMORY_SIZE
+    timeout: int = DEFAULT_TIMEOUT
     environment: Mapping[str, str] = field(default_factory=dict)
     two_way_response: bool = False
 
@@ -71,8 +76,8 @@ class Route:
         return cls(
             key=key,
             handler=handler,
-            memory_size=spec.get("memory_size") or 128,
-            timeout=spec.get("timeout") or 3,
+            memory_size=spec.get("memory_size") or DEFAULT_MEMORY_SIZE,
+            timeout=spec.get("timeout") or DEFAULT_TIMEOUT,
             environment={str(k): str(v) for k, v in (spec.get("environment") or {}).items()},
             two_way_response=bool(spec.get("two_way_response", False)),
         )

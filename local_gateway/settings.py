@@ -1,7 +1,7 @@
 """Settings of one local gateway run, with the same defaults as the Terraform module.
 
-The defaults mirror `variables.tf` (stage, route selection expression, connection TTL)
-so that a handler sees locally what it sees on AWS; a test reads the module and compares.
+The defaults and API Gateway's limits come from the contract the module and the handlers
+share (`local_gateway.contract`), so that a handler sees locally what it sees on AWS.
 """
 
 from __future__ import annotations
@@ -9,23 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = [
-    "DEFAULT_ROUTE_SELECTION_EXPRESSION",
-    "DEFAULT_STAGE",
-    "DEFAULT_TTL_SECONDS",
-    "MAX_PAYLOAD_BYTES",
-    "REPO_ROOT",
-    "GatewaySettings",
-]
+from local_gateway.contract import (
+    CONNECTION_DURATION_SECONDS,
+    DEFAULT_ROUTE_SELECTION_EXPRESSION,
+    DEFAULT_STAGE,
+    DEFAULT_TTL_SECONDS,
+    IDLE_TIMEOUT_SECONDS,
+)
+from local_gateway.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-DEFAULT_STAGE = "dev"
-DEFAULT_ROUTE_SELECTION_EXPRESSION = "$request.body.action"
-DEFAULT_TTL_SECONDS = 7200
-
-# API Gateway's quota for one WebSocket message and for one @connections POST.
-MAX_PAYLOAD_BYTES = 128 * 1024
+__all__ = ["GatewaySettings"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,7 +51,7 @@ class GatewaySettings:
     table_name: str = "websocket-local-connections"
     source_dir: Path = REPO_ROOT / "lambda_src"
     layer_dirs: tuple[Path, ...] = (REPO_ROOT / "lambda_src",)
-    idle_timeout: float = 10 * 60
-    max_duration: float = 2 * 60 * 60
+    idle_timeout: float = IDLE_TIMEOUT_SECONDS
+    max_duration: float = CONNECTION_DURATION_SECONDS
     region: str = "us-east-1"
     api_id: str = "local"

@@ -8,7 +8,7 @@ Frames over 128 KB, and text frames that are not UTF-8, make the gateway close t
 connection itself, as API Gateway would; the connections kept live are never sent those.
 
 `python -m stress.fuzz --frames 10000` runs it against a fresh gateway and prints the
-report; tests/gateway_stress runs it too and checks the same things.
+report; tests/gateway/stress runs it too and checks the same things.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from local_gateway.settings import MAX_PAYLOAD_BYTES
-from stress.gateway import GatewayProcess, raise_fd_limit
+from local_gateway.contract import MESSAGE_BYTES
+from tools.child_server import GatewayChildProcess, raise_fd_limit
 
 __all__ = [
     "FuzzReport",
@@ -58,8 +58,8 @@ def _size(rng: random.Random) -> int:
     if roll < 0.92:
         return rng.randint(1, 512)
     if roll < 0.97:
-        return rng.randint(512, MAX_PAYLOAD_BYTES)
-    return rng.randint(MAX_PAYLOAD_BYTES - 16, MAX_PAYLOAD_BYTES + 8 * 1024)
+        return rng.randint(512, MESSAGE_BYTES)
+    return rng.randint(MESSAGE_BYTES - 16, MESSAGE_BYTES + 8 * 1024)
 
 
 def _json_text(rng: random.Random, size: int) -> tuple[str, str]:
@@ -103,7 +103,7 @@ def _ends_connection(payload: str | bytes, as_text: bool) -> bool:
     if as_text and isinstance(payload, bytes):
         return True
     size = len(payload.encode("utf-8") if isinstance(payload, str) else payload)
-    return size > MAX_PAYLOAD_BYTES
+    return size > MESSAGE_BYTES
 
 
 @dataclass
@@ -229,7 +229,7 @@ class RecordCheck:
 
 
 async def check_records(
-    gateway: GatewayProcess, live: list[LiveClient], *, settle_seconds: float = 60
+    gateway: GatewayChildProcess, live: list[LiveClient], *, settle_seconds: float = 60
 ) -> RecordCheck:
     """Wait (bounded) for `$disconnect` of ended connections, then match records to clients."""
     async with asyncio.timeout(settle_seconds):
@@ -266,7 +266,7 @@ async def echo_once(url: str, text: str) -> str:
         return await asyncio.wait_for(client.recv(), 30)
 
 
-async def wait_until_no_records(gateway: GatewayProcess, timeout: float = 60) -> None:
+async def wait_until_no_records(gateway: GatewayChildProcess, timeout: float = 60) -> None:
     """Wait until every closed connection's `$disconnect` has removed its record."""
     async with asyncio.timeout(timeout):
         while await asyncio.to_thread(gateway.record_ids):
@@ -275,7 +275,7 @@ async def wait_until_no_records(gateway: GatewayProcess, timeout: float = 60) ->
 
 async def _main(frames: int, clients: int, seed: int) -> None:
     raise_fd_limit()
-    with GatewayProcess() as gateway:
+    with GatewayChildProcess() as gateway:
         # Warm: every route's worker has started and made its first AWS call.
         await echo_once(gateway.websocket_url, "warm-up")
         await wait_until_no_records(gateway)

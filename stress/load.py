@@ -5,7 +5,7 @@ message came back exactly once, to its own sender, and that none was lost or cro
 Throughput and the gateway's peak memory are measured, not judged.
 
 `python -m stress.load --connections 1000 --messages 100` runs the full size against a
-fresh gateway (`make load`); tests/gateway_stress runs a smaller one.
+fresh gateway (`make load`); tests/gateway/stress runs a smaller one.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from websockets.asyncio.client import connect
 
-from stress.gateway import GatewayProcess, raise_fd_limit
+from tools.child_server import GatewayChildProcess, PeakSampler, raise_fd_limit
 
 __all__ = ["LoadReport", "main", "run_load"]
 
@@ -60,21 +60,18 @@ def payload(connection: int, sequence: int) -> str:
     return json.dumps({"action": "load", "connection": connection, "sequence": sequence})
 
 
-async def _sample_rss(gateway: GatewayProcess, report: LoadReport) -> None:
-    while True:
-        report.peak_rss_bytes = max(report.peak_rss_bytes, gateway.rss_bytes())
-        await asyncio.sleep(0.5)
-
-
-async def run_load(gateway: GatewayProcess, *, connections: int, messages: int) -> LoadReport:
+async def run_load(gateway: GatewayChildProcess, *, connections: int, messages: int) -> LoadReport:
     """Open `connections` at once; each sends `messages`, one at a time, awaiting its echo."""
     report = LoadReport()
-    sampler = asyncio.create_task(_sample_rss(gateway, report))
+    with PeakSampler(root=gateway.pid, interval=0.5) as sampler:
+        await _exchange(gateway.websocket_url, report, connections=connections, messages=messages)
+    report.peak_rss_bytes = sampler.peak
+    return report
+
+
+async def _exchange(url: str, report: LoadReport, *, connections: int, messages: int) -> None:
     sockets = await asyncio.gather(
-        *(
-            connect(gateway.websocket_url, ping_interval=None, open_timeout=300)
-            for _ in range(connections)
-        )
+        *(connect(url, ping_interval=None, open_timeout=300) for _ in range(connections))
     )
 
     async def talk(index: int) -> None:
@@ -102,13 +99,11 @@ async def run_load(gateway: GatewayProcess, *, connections: int, messages: int) 
                 report.crossed += json.loads(extra)["connection"] != index
     finally:
         await asyncio.gather(*(socket.close() for socket in sockets))
-        sampler.cancel()
-    return report
 
 
 async def _main(connections: int, messages: int) -> None:
     raise_fd_limit()
-    with GatewayProcess() as gateway:
+    with GatewayChildProcess() as gateway:
         report = await run_load(gateway, connections=connections, messages=messages)
         expected = {payload(c, s) for c in range(connections) for s in range(messages)}
         summary = report.summary()

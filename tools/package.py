@@ -20,11 +20,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
+from local_gateway.paths import REPO_ROOT
 from tools.standin_provider.archive import glob_match, read_archive_file
 
-__all__ = ["build_layer_zip", "build_zip", "layer_files", "load_excludes", "main"]
+__all__ = ["LAYER_SUFFIXES", "build_layer_zip", "build_zip", "layer_files", "load_excludes", "main"]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 EXCLUDES_FILE = REPO_ROOT / "lambda_excludes.json"
 DEFAULT_SOURCE_DIR = REPO_ROOT / "lambda_src"
 HANDLERS_PACKAGE_DIR = DEFAULT_SOURCE_DIR / "websocket_handlers"
@@ -51,14 +51,19 @@ def build_zip(source_dir: Path, output: Path, patterns: Sequence[str]) -> int:
     return state["output_size"]
 
 
-def layer_files(package_dir: Path, patterns: Sequence[str]) -> list[str]:
-    """The package's `.py` files the layer holds, relative to it, sorted.
+# The files of the package the layer holds: its code and its data (contract.json).
+LAYER_SUFFIXES = (".py", ".json")
 
-    As the module selects them: every `.py` file less those a pattern matches,
+
+def layer_files(package_dir: Path, patterns: Sequence[str]) -> list[str]:
+    """The package's `.py` and `.json` files the layer holds, relative to it, sorted.
+
+    As the module selects them: every such file less those a pattern matches,
     or that lie under a folder a pattern matches.
     """
     kept = []
-    for path in package_dir.rglob("*.py"):
+    paths = (p for p in package_dir.rglob("*") if p.is_file() and p.suffix in LAYER_SUFFIXES)
+    for path in paths:
         relative = PurePosixPath(path.relative_to(package_dir).as_posix())
         candidates = [str(relative), *(str(parent) for parent in relative.parents if parent.parts)]
         if not any(glob_match(p, c) for p in patterns for c in candidates):

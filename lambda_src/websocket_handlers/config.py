@@ -13,20 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = [
-    "AWS_REGION",
-    "CONNECTIONS_TABLE",
-    "CONNECTION_TTL_SECONDS",
-    "MANAGEMENT_API_ENDPOINT",
-    "ConfigError",
-    "Settings",
-    "load_settings",
-]
+from websocket_handlers.contract import (
+    ENV_CONNECTION_TTL_SECONDS,
+    ENV_CONNECTIONS_TABLE,
+    ENV_MANAGEMENT_API_ENDPOINT,
+)
 
-CONNECTIONS_TABLE = "CONNECTIONS_TABLE"
-CONNECTION_TTL_SECONDS = "CONNECTION_TTL_SECONDS"
-MANAGEMENT_API_ENDPOINT = "MANAGEMENT_API_ENDPOINT"
-AWS_REGION = "AWS_REGION"
+__all__ = ["ConfigError", "Settings", "load_settings"]
+
+# Set by Lambda itself; the module's own variables are named in contract.json.
+_AWS_REGION = "AWS_REGION"
 
 # DynamoDB's own rule for table names.
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
@@ -73,15 +69,15 @@ def load_settings(
         ConfigError: naming the first variable that is missing or invalid.
     """
     env = os.environ if environ is None else environ
-    endpoint = _endpoint(env.get(MANAGEMENT_API_ENDPOINT))
-    region = env.get(AWS_REGION) or None
+    endpoint = _endpoint(env.get(ENV_MANAGEMENT_API_ENDPOINT))
+    region = env.get(_AWS_REGION) or None
     if sends_messages and region is None:
         raise ConfigError(
-            f"{AWS_REGION} is not set: @connections requests are signed for the API's region"
+            f"{_AWS_REGION} is not set: @connections requests are signed for the API's region"
         )
     return Settings(
-        connections_table=_table_name(env.get(CONNECTIONS_TABLE)),
-        connection_ttl_seconds=_ttl_seconds(env.get(CONNECTION_TTL_SECONDS)),
+        connections_table=_table_name(env.get(ENV_CONNECTIONS_TABLE)),
+        connection_ttl_seconds=_ttl_seconds(env.get(ENV_CONNECTION_TTL_SECONDS)),
         management_api_endpoint=endpoint,
         region=region,
     )
@@ -89,10 +85,10 @@ def load_settings(
 
 def _table_name(value: str | None) -> str:
     if not value:
-        raise ConfigError(f"{CONNECTIONS_TABLE} is not set: it names the connections table")
+        raise ConfigError(f"{ENV_CONNECTIONS_TABLE} is not set: it names the connections table")
     if not _TABLE_NAME.fullmatch(value):
         raise ConfigError(
-            f"{CONNECTIONS_TABLE}={value!r} is not a DynamoDB table name "
+            f"{ENV_CONNECTIONS_TABLE}={value!r} is not a DynamoDB table name "
             "(3-255 characters among A-Z a-z 0-9 _ . -)"
         )
     return value
@@ -100,14 +96,14 @@ def _table_name(value: str | None) -> str:
 
 def _ttl_seconds(value: str | None) -> int:
     if not value:
-        raise ConfigError(f"{CONNECTION_TTL_SECONDS} is not set: it is the record lifetime")
+        raise ConfigError(f"{ENV_CONNECTION_TTL_SECONDS} is not set: it is the record lifetime")
     try:
         seconds = int(value)
     except ValueError:
         seconds = 0
     if seconds <= 0:
         raise ConfigError(
-            f"{CONNECTION_TTL_SECONDS}={value!r} is not a positive whole number of seconds"
+            f"{ENV_CONNECTION_TTL_SECONDS}={value!r} is not a positive whole number of seconds"
         )
     return seconds
 
@@ -118,7 +114,7 @@ def _endpoint(value: str | None) -> str | None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(
-            f"{MANAGEMENT_API_ENDPOINT}={value!r} is not an http(s) URL "
+            f"{ENV_MANAGEMENT_API_ENDPOINT}={value!r} is not an http(s) URL "
             "such as http://127.0.0.1:8080/dev"
         )
     return value.rstrip("/")

@@ -1,6 +1,7 @@
 """The connection store: one DynamoDB item per open WebSocket connection.
 
-Items are `{connectionId: S, connectedAt: N (ms), ttl: N (epoch seconds)}`.
+Items are `{connectionId: S, connectedAt: N (ms), ttl: N (epoch seconds)}`; the key
+and TTL names are the module's table's (`contract.json`).
 `$disconnect` is best-effort in API Gateway, so every item carries a `ttl`, and
 DynamoDB's TTL deletes records of connections that vanished without one. TTL
 deletion is eventual (often hours late), so readers of the whole table skip
@@ -17,13 +18,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from websocket_handlers import clients
 from websocket_handlers.config import Settings
+from websocket_handlers.contract import HASH_KEY, TTL_ATTRIBUTE
 
-__all__ = ["HASH_KEY", "TTL_ATTRIBUTE", "ConnectionStore", "StoreError", "expiry"]
+__all__ = ["ConnectionStore", "StoreError", "expiry"]
 
-# The Terraform module's table uses the same names; a contract test checks it.
-HASH_KEY = "connectionId"
-TTL_ATTRIBUTE = "ttl"
-CONNECTED_AT_ATTRIBUTE = "connectedAt"
+# Not a key: only the handlers read and write it, so it is theirs alone.
+_CONNECTED_AT_ATTRIBUTE = "connectedAt"
 
 
 class StoreError(RuntimeError):
@@ -61,7 +61,7 @@ class ConnectionStore:
             TableName=self.table_name,
             Item={
                 HASH_KEY: {"S": connection_id},
-                CONNECTED_AT_ATTRIBUTE: {"N": str(connected_at)},
+                _CONNECTED_AT_ATTRIBUTE: {"N": str(connected_at)},
                 TTL_ATTRIBUTE: {"N": str(ttl)},
             },
         )

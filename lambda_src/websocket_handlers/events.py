@@ -12,16 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from websocket_handlers.contract import MESSAGE_BYTES
+
 __all__ = [
-    "MAX_BODY_BYTES",
     "BadRequestError",
     "InvalidBodyError",
     "MalformedEventError",
     "WebSocketEvent",
 ]
-
-# API Gateway's WebSocket frame limit: 128 KB.
-MAX_BODY_BYTES = 128 * 1024
 
 # API Gateway's own rules for these names, which the sender puts in the host and path
 # of the `@connections` endpoint: anything else would make an invalid URL. The domain
@@ -41,7 +39,7 @@ class MalformedEventError(BadRequestError):
 
 
 class InvalidBodyError(BadRequestError):
-    """The message body is missing, empty, binary or larger than a frame may be."""
+    """The message body is missing, empty, binary or larger than a message may be."""
 
 
 @dataclass(frozen=True)
@@ -100,12 +98,12 @@ class WebSocketEvent:
         )
 
     def text_body(self) -> str:
-        """The message as text, checked against what a text frame may carry.
+        """The message as text, checked against what a text message may carry.
 
         Raises:
             InvalidBodyError: the body is missing, empty, binary (base64-encoded,
-                not a string, or not encodable as UTF-8) or over `MAX_BODY_BYTES`
-                in UTF-8.
+                not a string, or not encodable as UTF-8) or, in UTF-8, over API
+                Gateway's message quota (`contract.MESSAGE_BYTES`).
         """
         if self.body is None or self.body == "":
             raise InvalidBodyError("message body is empty")
@@ -115,9 +113,9 @@ class WebSocketEvent:
             size = len(self.body.encode("utf-8"))
         except UnicodeEncodeError as error:
             raise InvalidBodyError("message body is not valid UTF-8 text") from error
-        if size > MAX_BODY_BYTES:
+        if size > MESSAGE_BYTES:
             raise InvalidBodyError(
-                f"message body is {size} bytes; the limit is {MAX_BODY_BYTES} bytes"
+                f"message body is {size} bytes; the limit is {MESSAGE_BYTES} bytes"
             )
         return self.body
 

@@ -1,4 +1,4 @@
-"""Fixtures for the gateway tests: fakes for the socket-free core, real gateways for the rest."""
+"""Fixtures for the gateway tests: fakes for the socket-free core, running services for the rest."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ import boto3
 import pytest
 import pytest_asyncio
 
-from local_gateway.app import LocalGateway
-from local_gateway.core import Gateway, HandlerError
-from local_gateway.events import EventFactory
+from local_gateway.core import GatewayCore, HandlerError
+from local_gateway.lambda_events import LambdaEventBuilder
 from local_gateway.routes import Route, RouteTable, load_routes
+from local_gateway.service import GatewayService
 from local_gateway.settings import GatewaySettings
 
-SAMPLE_SOURCE = Path(__file__).parent / "handlers_src"
+HANDLERS_SOURCE = Path(__file__).parent / "handlers_src"
 
 
 class FakeClock:
@@ -74,7 +74,7 @@ def make_core(
     routes: dict[str, Route] | None = None,
     without: tuple[str, ...] = (),
     clock: FakeClock | None = None,
-) -> tuple[Gateway, FakeInvoker]:
+) -> tuple[GatewayCore, FakeInvoker]:
     """A core over fakes: default routes plus `routes` minus `without`, handlers by key."""
     invoker = FakeInvoker(handlers or {})
     clock = clock or FakeClock()
@@ -83,8 +83,8 @@ def make_core(
         routes={key: route for key, route in merged.items() if key not in without},
         selection_expression="$request.body.action",
     )
-    events = EventFactory(stage="dev", api_id="local", domain_name="127.0.0.1:1", clock=clock)
-    gateway = Gateway(
+    events = LambdaEventBuilder(stage="dev", api_id="local", domain_name="127.0.0.1:1", clock=clock)
+    core = GatewayCore(
         routes=table,
         invoker=invoker,
         events=events,
@@ -92,7 +92,7 @@ def make_core(
         max_duration=7200,
         clock=clock,
     )
-    return gateway, invoker
+    return core, invoker
 
 
 def sample_routes() -> dict[str, Route]:
@@ -112,24 +112,25 @@ def sample_routes() -> dict[str, Route]:
 
 @pytest.fixture(scope="session")
 def source_dir() -> Path:
-    """A source dir like examples/custom-handlers/src: only its own package, `sample`; the
-    default routes' `websocket_handlers` comes from the module's layer."""
-    return SAMPLE_SOURCE
+    """A source dir like examples/custom-handlers/src, for every gateway test: only its own
+    packages, `sample` (well-behaved) and `faulty` (misbehaving on purpose); the default
+    routes' `websocket_handlers` comes from the module's layer."""
+    return HANDLERS_SOURCE
 
 
 @pytest_asyncio.fixture
-async def local_gateway(source_dir: Path) -> AsyncIterator[LocalGateway]:
+async def service(source_dir: Path) -> AsyncIterator[GatewayService]:
     """A running gateway with the real handlers and the sample routes, on a free port."""
     settings = GatewaySettings(port=0, idle_timeout=2.0, max_duration=60.0, source_dir=source_dir)
-    async with LocalGateway(settings=settings, routes=sample_routes()) as gateway:
-        yield gateway
+    async with GatewayService(settings=settings, routes=sample_routes()) as running:
+        yield running
 
 
-def management_client(gateway: LocalGateway) -> Any:
+def management_client(service: GatewayService) -> Any:
     """boto3's real `apigatewaymanagementapi` client, pointed at the gateway."""
     return boto3.client(
         "apigatewaymanagementapi",
-        endpoint_url=gateway.management_url,
+        endpoint_url=service.management_url,
         region_name="us-east-1",
         aws_access_key_id="local",
         aws_secret_access_key="local",

@@ -17,7 +17,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from tools.standin_provider.schema import REPO_ROOT
+from local_gateway.paths import REPO_ROOT
 
 __all__ = ["ARCHIVE_VERSION", "AWS_VERSIONS", "build_mirror", "mirror_dir", "terraform_platform"]
 

@@ -49,7 +49,9 @@ class StandinProvider:
 
     def __init__(self, *, schema: ProviderSchema, version: str = "") -> None:
         self._schema = schema
-        self._schema_response = to_proto(schema)
+        # Built on the first GetProviderSchema: Terraform caches the schema and
+        # skips that call on the other instances it starts (schema.to_proto).
+        self._schema_response: pb.GetProviderSchema.Response | None = None
         self._version = version
         self._region = REGION
 
@@ -75,6 +77,8 @@ class StandinProvider:
 
     def GetProviderSchema(self, _request: pb.GetProviderSchema.Request) -> Any:  # noqa: N802
         """Serve the schema read from the provider's schema file."""
+        if self._schema_response is None:
+            self._schema_response = to_proto(self._schema)
         return self._schema_response
 
     def ConfigureProvider(self, request: Any) -> Any:  # noqa: N802

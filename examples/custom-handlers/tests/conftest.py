@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.functional.aws import mocked_aws
+from tests.handlers.aws import mocked_aws
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 if str(SRC) not in sys.path:

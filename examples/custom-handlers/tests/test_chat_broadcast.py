@@ -10,8 +10,8 @@ from botocore.stub import Stubber
 from websocket_handlers import sender
 from websocket_handlers.events import WebSocketEvent
 
-from tests.conftest import FakeLambdaContext, load_event
-from tests.functional.aws import cold_start, posted_data, put_item, stored_items
+from tests.handlers.aws import cold_start, posted_data, put_item, stored_items
+from tests.handlers.conftest import FakeLambdaContext, load_event
 
 SENDER = "eXtNdcOkDoECJAw="
 LIVE_TTL = 2_000_000_000

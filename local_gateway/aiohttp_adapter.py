@@ -1,0 +1,171 @@
+"""The aiohttp adapter: WebSocket and `@connections` on one port, as on AWS.
+
+`ws://HOST:PORT/<stage>` is the stage, `http://HOST:PORT/<stage>/@connections/{id}` the
+management API. This module only translates between HTTP/WebSocket and the core's
+method calls; every decision is the core's. Error answers carry the status code,
+`x-amzn-ErrorType` header and JSON body from which boto3's `apigatewaymanagementapi`
+client raises the same exceptions as against AWS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from aiohttp import WSMsgType, web
+
+from local_gateway.contract import MESSAGE_BYTES
+from local_gateway.core import (
+    ConnectRejectedError,
+    ConnectRequest,
+    GatewayCore,
+    GoneError,
+    PayloadTooLargeError,
+)
+
+__all__ = ["create_app", "drain_messages"]
+
+_CORE = web.AppKey("core", GatewayCore)
+_IN_FLIGHT = web.AppKey("in_flight", set)
+
+# Beyond the core's own message-quota check, aiohttp itself refuses frames (also with 1009).
+_FRAME_LIMIT = 4 * MESSAGE_BYTES
+_CLOSE_ABNORMAL = 1006
+
+
+class _WebSocketChannel:
+    """The core's `Channel` over an aiohttp WebSocket."""
+
+    def __init__(self, socket: web.WebSocketResponse) -> None:
+        self._socket = socket
+
+    async def send(self, data: str | bytes) -> None:
+        if self._socket.closed:
+            raise ConnectionResetError("the WebSocket is closed")
+        if isinstance(data, str):
+            await self._socket.send_str(data)
+        else:
+            await self._socket.send_bytes(data)
+
+    async def close(self, *, code: int, reason: str) -> None:
+        await self._socket.close(code=code, message=reason.encode("utf-8"))
+
+
+def _multi(pairs: object) -> dict[str, list[str]]:
+    """Group a multidict's values by key, keeping their order."""
+    grouped: dict[str, list[str]] = {}
+    for key, value in pairs.items():  # type: ignore[attr-defined]
+        grouped.setdefault(key, []).append(value)
+    return grouped
+
+
+async def _websocket(request: web.Request) -> web.StreamResponse:
+    """Run `$connect` before answering the handshake, then feed frames to the core."""
+    core = request.app[_CORE]
+    socket = web.WebSocketResponse(max_msg_size=_FRAME_LIMIT)
+    if not socket.can_prepare(request).ok:
+        return web.Response(status=426, text="This is a WebSocket stage: connect with ws://\n")
+    connect = ConnectRequest(
+        headers=_multi(request.headers),
+        query=_multi(request.query),
+        source_ip=request.remote or "127.0.0.1",
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    try:
+        connection = await core.connect(connect)
+    except ConnectRejectedError as rejected:
+        return web.Response(status=rejected.status)
+    connection_id = connection.connection_id
+    in_flight = request.app[_IN_FLIGHT]
+    try:
+        await socket.prepare(request)
+        core.open(connection_id, _WebSocketChannel(socket))
+        async for message in socket:
+            if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                # Each message is its own invocation, as on AWS: none waits for another.
+                task = asyncio.create_task(core.receive(connection_id, message.data))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+    finally:
+        code = socket.close_code or _CLOSE_ABNORMAL
+        await core.disconnect(
+            connection_id,
+            status_code=code,
+            reason=f"Client-side close frame status code '{code}'",
+        )
+    return socket
+
+
+def _error(status: int, error_type: str, message: str) -> web.Response:
+    """An error in the shape boto3's rest-json parser turns into `error_type`."""
+    return web.json_response(
+        {"message": message}, status=status, headers={"x-amzn-ErrorType": error_type}
+    )
+
+
+def _gone(connection_id: str) -> web.Response:
+    return _error(410, "GoneException", f"Connection {connection_id} is gone")
+
+
+def _iso(epoch_seconds: float) -> str:
+    moment = datetime.fromtimestamp(epoch_seconds, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def _post_to_connection(request: web.Request) -> web.Response:
+    connection_id = request.match_info["connection_id"]
+    try:
+        await request.app[_CORE].post(connection_id, await request.read())
+    except GoneError:
+        return _gone(connection_id)
+    except PayloadTooLargeError as error:
+        return _error(413, "PayloadTooLargeException", str(error))
+    return web.Response(status=200)
+
+
+async def _get_connection(request: web.Request) -> web.Response:
+    connection_id = request.match_info["connection_id"]
+    try:
+        connection = request.app[_CORE].describe(connection_id)
+    except GoneError:
+        return _gone(connection_id)
+    return web.json_response(
+        {
+            "connectedAt": _iso(connection.connected_at),
+            "lastActiveAt": _iso(connection.last_active_at),
+            "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
+        }
+    )
+
+
+async def _delete_connection(request: web.Request) -> web.Response:
+    connection_id = request.match_info["connection_id"]
+    try:
+        await request.app[_CORE].delete(connection_id)
+    except GoneError:
+        return _gone(connection_id)
+    return web.Response(status=204)
+
+
+def create_app(*, core: GatewayCore, stage: str) -> web.Application:
+    """The aiohttp application serving one stage of `core`."""
+    app = web.Application(client_max_size=_FRAME_LIMIT)
+    app[_CORE] = core
+    app[_IN_FLIGHT] = set()
+    connections = f"/{stage}/@connections/{{connection_id}}"
+    app.add_routes(
+        [
+            web.get(f"/{stage}", _websocket),
+            web.post(connections, _post_to_connection),
+            web.get(connections, _get_connection),
+            web.delete(connections, _delete_connection),
+        ]
+    )
+    return app
+
+
+async def drain_messages(app: web.Application) -> None:
+    """Wait for the invocations still running for messages already received."""
+    in_flight = list(app[_IN_FLIGHT])
+    if in_flight:
+        await asyncio.gather(*in_flight, return_exceptions=True)
