@@ -11,9 +11,11 @@ module "api" {
 
   routes = {
     for key, route in local.routes : key => {
-      function_name    = module.functions[key].function_name
-      invoke_arn       = module.functions[key].function_invoke_arn
-      two_way_response = route.two_way_response
+      function_name          = module.functions[key].function_name
+      invoke_arn             = module.functions[key].function_invoke_arn
+      two_way_response       = route.two_way_response
+      throttling_burst_limit = route.throttling_burst_limit
+      throttling_rate_limit  = route.throttling_rate_limit
     }
   }
 
@@ -44,6 +46,10 @@ locals {
       two_way_response   = false
       dynamodb_actions   = route.dynamodb_actions
       manage_connections = route.manage_connections
+
+      throttling_burst_limit = null
+      throttling_rate_limit  = null
+      policy_statements      = []
     }
   }
 
@@ -290,6 +296,16 @@ locals {
       ],
       length(route.dynamodb_actions) == 0 || var.kms_key_arn == null ? [] : [local.connections_key_statement],
       route.manage_connections ? [local.manage_connections_statement] : [],
+      # The route's own extra grants (var.routes validates them); a statement
+      # without a sid is Statement<n>, n its position from 1.
+      [
+        for index, statement in route.policy_statements : {
+          sid        = coalesce(statement.sid, "Statement${index + 1}")
+          actions    = statement.actions
+          resources  = statement.resources
+          conditions = statement.conditions
+        }
+      ],
     )
   }
 }

@@ -40,7 +40,7 @@ variable "tags" {
 ################################################################################
 
 variable "routes" {
-  description = "Routes to add to or replace among the defaults (`$connect`, `$disconnect`, `$default`), keyed by route key: `$connect`, `$disconnect`, `$default` or an action of `1` to `31` characters from `a-z`, `A-Z`, `0-9`, `-` and `_`. Each names its `handler` (`package.module.function` in `lambda_source_dir` or in the module's `websocket_handlers` layer) and may set `memory_size`, `timeout`, `environment`, `two_way_response`, the `dynamodb_actions` it needs on the connections table and whether it may `manage_connections` (send to clients)."
+  description = "Routes to add to or replace among the defaults (`$connect`, `$disconnect`, `$default`), keyed by route key: `$connect`, `$disconnect`, `$default` or an action of `1` to `31` characters from `a-z`, `A-Z`, `0-9`, `-` and `_`. Each names its `handler` (`package.module.function` in `lambda_source_dir` or in the module's `websocket_handlers` layer) and may set `memory_size`, `timeout`, `environment`, `two_way_response`, the `dynamodb_actions` it needs on the connections table, whether it may `manage_connections` (send to clients), its own `throttling_burst_limit` and `throttling_rate_limit` (the stage-wide one for the other when it sets only one), and up to 10 extra `policy_statements` for its role, each with an optional alphanumeric `sid`, `actions` without wildcards, resource ARNs and optional `conditions`, IAM's `Condition` element as `{ operator = { key = [values] } }`."
   type = map(object({
     handler            = string
     memory_size        = optional(number)
@@ -49,6 +49,16 @@ variable "routes" {
     two_way_response   = optional(bool, false)
     dynamodb_actions   = optional(list(string), [])
     manage_connections = optional(bool, false)
+
+    throttling_burst_limit = optional(number)
+    throttling_rate_limit  = optional(number)
+
+    policy_statements = optional(list(object({
+      sid        = optional(string)
+      actions    = list(string)
+      resources  = list(string)
+      conditions = optional(map(map(list(string))), {})
+    })), [])
   }))
   default  = {}
   nullable = false
@@ -113,6 +123,77 @@ variable "routes" {
       ]
     ]))
     error_message = "Each route's environment keys must be 2 or more letters, digits and '_' starting with a letter, as Lambda requires, other than CONNECTIONS_TABLE, CONNECTION_TTL_SECONDS and MANAGEMENT_API_ENDPOINT, which the module sets."
+  }
+
+  # As the stage-wide limits: API Gateway takes 0 literally and rejects every
+  # request of the route.
+  validation {
+    condition = alltrue([
+      for route in values(var.routes) : route.throttling_burst_limit == null || (
+        coalesce(route.throttling_burst_limit, 1) >= 1 && coalesce(route.throttling_burst_limit, 1) <= 5000
+        && floor(coalesce(route.throttling_burst_limit, 1)) == coalesce(route.throttling_burst_limit, 1)
+      )
+    ])
+    error_message = "Each route's throttling_burst_limit in routes must be null or a whole number from 1 to 5000; 0 would reject every request of the route."
+  }
+
+  validation {
+    condition = alltrue([
+      for route in values(var.routes) : route.throttling_rate_limit == null || (
+        coalesce(route.throttling_rate_limit, 1) > 0 && coalesce(route.throttling_rate_limit, 1) <= 10000
+      )
+    ])
+    error_message = "Each route's throttling_rate_limit in routes must be null or greater than 0 and at most 10000; 0 would reject every request of the route."
+  }
+
+  # Extra grants are held to what the module grants itself: named actions, no
+  # wildcard in them, on named resources.
+  validation {
+    condition     = alltrue([for route in values(var.routes) : length(route.policy_statements) <= 10])
+    error_message = "Each route in routes may have at most 10 policy_statements; an inline role policy holds at most 10240 characters."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for route in values(var.routes) : [
+        for statement in route.policy_statements : length(statement.actions) > 0 && alltrue([
+          for action in statement.actions : can(regex("^[a-z0-9-]+:[A-Za-z][A-Za-z0-9]*$", action))
+        ])
+      ]
+    ]))
+    error_message = "Each of the policy_statements of a route in routes must name at least one action, each service:Action such as sns:Publish, with no wildcard: neither * nor service:* nor a partial one such as s3:Get*."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for route in values(var.routes) : [
+        for statement in route.policy_statements : length(statement.resources) > 0 && alltrue([
+          for resource in statement.resources : can(regex("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12})?:[^*\\s][^\\s]*$", resource))
+        ])
+      ]
+    ]))
+    error_message = "Each of the policy_statements of a route in routes must name at least one resource, each an ARN in the form arn:<partition>:<service>:<region>:<account>:<resource>, with no wildcard region or account and a resource part that does not start with *: * and arn:aws:s3:::* are refused."
+  }
+
+  validation {
+    condition = alltrue([
+      for route in values(var.routes) : alltrue([
+        for statement in route.policy_statements : statement.sid == null || can(regex("^[A-Za-z0-9]+$", coalesce(statement.sid, "-")))
+      ]) && length(distinct([for index, statement in route.policy_statements : coalesce(statement.sid, "Statement${index + 1}")])) == length(route.policy_statements)
+      && length(setintersection([for statement in route.policy_statements : statement.sid if statement.sid != null], ["WriteOwnLogs", "WriteTraces", "ConnectionsTable", "ConnectionsTableKey", "ManageConnections"])) == 0
+    ])
+    error_message = "Each sid of the policy_statements of a route in routes must be alphanumeric, as IAM requires, differ from the route's other sids (a statement without one is Statement<n>, n its position from 1) and from the module's own, WriteOwnLogs, WriteTraces, ConnectionsTable, ConnectionsTableKey and ManageConnections."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for route in values(var.routes) : [
+        for statement in route.policy_statements : [
+          for operator in keys(statement.conditions) : can(regex("^((ForAllValues|ForAnyValue):)?[A-Za-z]+$", operator))
+        ]
+      ]
+    ]))
+    error_message = "The conditions of the policy_statements of a route in routes must be keyed by IAM condition operators such as StringEquals, StringLike or ForAnyValue:StringLike."
   }
 }
 

@@ -5,17 +5,25 @@ management API. This module only translates between HTTP/WebSocket and the core'
 method calls; every decision is the core's. Error answers carry the status code,
 `x-amzn-ErrorType` header and JSON body from which boto3's `apigatewaymanagementapi`
 client raises the same exceptions as against AWS.
+
+API Gateway's frame quota (32 KB) is checked on the raw frames, before aiohttp joins
+them into messages; the message quota is the core's. No compression is negotiated: AWS
+does not document permessage-deflate for WebSocket APIs, and without it a frame's size
+is what the client sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp.http_websocket import WebSocketError
 
-from local_gateway.contract import MESSAGE_BYTES
+from local_gateway.contract import FRAME_BYTES, MESSAGE_BYTES
 from local_gateway.core import (
+    CLOSE_NO_STATUS,
     ConnectRejectedError,
     ConnectRequest,
     GatewayCore,
@@ -31,6 +39,61 @@ _IN_FLIGHT = web.AppKey("in_flight", set)
 # Beyond the core's own message-quota check, aiohttp itself refuses frames (also with 1009).
 _FRAME_LIMIT = 4 * MESSAGE_BYTES
 _CLOSE_ABNORMAL = 1006
+_DATA_OPCODES = (0x0, 0x1, 0x2)  # continuation, text, binary
+
+
+class _FrameLimit:
+    """Stands in front of aiohttp's frame parser and fails any data frame over the quota.
+
+    It reads only frame headers (RFC 6455, section 5.2) and hands every byte on; a
+    frame whose payload is over `FRAME_BYTES` ends the stream with 1009, the way
+    aiohttp's own size limit does.
+    """
+
+    def __init__(self, parser: Any, queue: Any) -> None:
+        self._parser = parser
+        self._queue = queue
+        self._header = bytearray()
+        self._skip = 0
+        self._tripped = False
+
+    def _oversize(self, data: bytes) -> bool:
+        position = 0
+        while position < len(data):
+            if self._skip:
+                step = min(self._skip, len(data) - position)
+                self._skip -= step
+                position += step
+                continue
+            self._header.append(data[position])
+            position += 1
+            header = self._header
+            if len(header) < 2:
+                continue
+            length = header[1] & 0x7F
+            extended = 2 if length == 126 else 8 if length == 127 else 0
+            if len(header) < 2 + extended + (4 if header[1] & 0x80 else 0):
+                continue
+            if extended:
+                length = int.from_bytes(header[2 : 2 + extended], "big")
+            if header[0] & 0x0F in _DATA_OPCODES and length > FRAME_BYTES:
+                return True
+            self._skip = length
+            header.clear()
+        return False
+
+    def feed_data(self, data: bytes) -> tuple[bool, bytes]:
+        if not self._tripped and self._oversize(bytes(data)):
+            self._tripped = True
+            error = WebSocketError(WSCloseCode.MESSAGE_TOO_BIG, "Frame too big")
+            self._queue.set_exception(error)
+            return True, b""
+        if self._tripped:
+            return True, b""
+        return self._parser.feed_data(data)
+
+    def feed_eof(self) -> None:
+        self._parser.feed_eof()
 
 
 class _WebSocketChannel:
@@ -59,11 +122,30 @@ def _multi(pairs: object) -> dict[str, list[str]]:
     return grouped
 
 
+def _close_status(socket: web.WebSocketResponse) -> tuple[int, str]:
+    """The status and reason `$disconnect` reports for a connection the client ended.
+
+    A close frame without a status code is 1005, with the reason API Gateway gives for
+    it (its recorded DISCONNECT events); aiohttp reports such a frame as code 0.
+    """
+    code = socket.close_code
+    if code == 0:
+        return CLOSE_NO_STATUS, "Client-side close frame status not set"
+    code = code or _CLOSE_ABNORMAL
+    return code, f"Client-side close frame status code '{code}'"
+
+
 async def _websocket(request: web.Request) -> web.StreamResponse:
-    """Run `$connect` before answering the handshake, then feed frames to the core."""
+    """Run `$connect` before answering the handshake, then feed frames to the core.
+
+    The 101 carries `Sec-WebSocket-Protocol` only when `$connect` returned it (and the
+    client offered it). Otherwise the handshake completes without it, as on API Gateway,
+    where a browser that offered a subprotocol then fails the connection: AWS documents
+    returning the header ("Setting up a $connect route that requires a WebSocket
+    subprotocol", developer guide) but not what happens without it.
+    """
     core = request.app[_CORE]
-    socket = web.WebSocketResponse(max_msg_size=_FRAME_LIMIT)
-    if not socket.can_prepare(request).ok:
+    if not web.WebSocketResponse().can_prepare(request).ok:
         return web.Response(status=426, text="This is a WebSocket stage: connect with ws://\n")
     connect = ConnectRequest(
         headers=_multi(request.headers),
@@ -77,8 +159,17 @@ async def _websocket(request: web.Request) -> web.StreamResponse:
         return web.Response(status=rejected.status)
     connection_id = connection.connection_id
     in_flight = request.app[_IN_FLIGHT]
+    socket = web.WebSocketResponse(
+        max_msg_size=_FRAME_LIMIT,
+        compress=False,
+        protocols=(connection.subprotocol,) if connection.subprotocol else (),
+    )
     try:
         await socket.prepare(request)
+        protocol = request.protocol
+        # aiohttp has no hook for frames: its parser is wrapped where the protocol keeps
+        # it, and an oversize frame fails the message queue it feeds.
+        protocol._payload_parser = _FrameLimit(protocol._payload_parser, socket._reader)
         core.open(connection_id, _WebSocketChannel(socket))
         async for message in socket:
             if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
@@ -87,12 +178,8 @@ async def _websocket(request: web.Request) -> web.StreamResponse:
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
     finally:
-        code = socket.close_code or _CLOSE_ABNORMAL
-        await core.disconnect(
-            connection_id,
-            status_code=code,
-            reason=f"Client-side close frame status code '{code}'",
-        )
+        code, reason = _close_status(socket)
+        await core.disconnect(connection_id, status_code=code, reason=reason)
     return socket
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "ENV_CONNECTIONS_TABLE",
     "ENV_CONNECTION_TTL_SECONDS",
     "ENV_MANAGEMENT_API_ENDPOINT",
+    "FRAME_BYTES",
     "HASH_KEY",
     "IDLE_TIMEOUT_SECONDS",
     "MESSAGE_BYTES",
@@ -51,9 +52,10 @@ ENV_CONNECTIONS_TABLE: str = _ENVIRONMENT["connections_table"]
 ENV_CONNECTION_TTL_SECONDS: str = _ENVIRONMENT["connection_ttl_seconds"]
 ENV_MANAGEMENT_API_ENDPOINT: str = _ENVIRONMENT["management_api_endpoint"]
 
-# API Gateway's quotas: one message (from a client or an @connections POST), and how
-# long a connection may stay idle or open at all.
+# API Gateway's quotas: one message (from a client or an @connections POST), one frame
+# of a client's message, and how long a connection may stay idle or open at all.
 MESSAGE_BYTES: int = _QUOTAS["message_bytes"]
+FRAME_BYTES: int = _QUOTAS["frame_bytes"]
 IDLE_TIMEOUT_SECONDS: int = _QUOTAS["idle_timeout_seconds"]
 CONNECTION_DURATION_SECONDS: int = _QUOTAS["connection_duration_seconds"]
 

@@ -24,6 +24,8 @@ __all__ = [
     "CLOSE_GOING_AWAY",
     "CLOSE_MESSAGE_TOO_BIG",
     "CLOSE_NORMAL",
+    "CLOSE_NO_STATUS",
+    "CLOSE_UNSUPPORTED_DATA",
     "ConnectRejectedError",
     "ConnectRequest",
     "GatewayCore",
@@ -35,6 +37,8 @@ __all__ = [
 
 CLOSE_NORMAL = 1000
 CLOSE_GOING_AWAY = 1001
+CLOSE_UNSUPPORTED_DATA = 1003
+CLOSE_NO_STATUS = 1005
 CLOSE_MESSAGE_TOO_BIG = 1009
 
 _log = logging.getLogger("local_gateway")
@@ -91,6 +95,16 @@ def _status_of(result: Any) -> int:
     return 200
 
 
+def _subprotocol_of(result: Any) -> str | None:
+    """The `Sec-WebSocket-Protocol` a `$connect` result returns in its headers, if any."""
+    headers = result.get("headers") if isinstance(result, Mapping) else None
+    if isinstance(headers, Mapping):
+        for name, value in headers.items():
+            if str(name).lower() == "sec-websocket-protocol" and isinstance(value, str):
+                return value.strip() or None
+    return None
+
+
 def _size(data: str | bytes) -> int:
     return len(data.encode("utf-8") if isinstance(data, str) else data)
 
@@ -131,6 +145,8 @@ class GatewayCore:
         Returns:
             The connection, still CONNECTING: the adapter completes the handshake and
             calls `open`. Until then the `@connections` API answers 410 for it, as AWS does.
+            Its `subprotocol` is the `Sec-WebSocket-Protocol` header `$connect` returned,
+            which the handshake's answer carries.
 
         Raises:
             ConnectRejectedError: The handler returned a non-2xx status or raised.
@@ -147,9 +163,11 @@ class GatewayCore:
         if route is not None:
             event = self._events.connect(connection, headers=request.headers, query=request.query)
             try:
-                status = _status_of(await self._invoker.invoke(route, event))
+                result = await self._invoker.invoke(route, event)
             except HandlerError:
-                status = 500
+                result = {"statusCode": 500}
+            status = _status_of(result)
+            connection.subprotocol = _subprotocol_of(result)
             if not 200 <= status < 300:
                 _log.info("$connect rejected %s with %d", connection.connection_id, status)
                 raise ConnectRejectedError(status)
@@ -164,15 +182,24 @@ class GatewayCore:
             connection.state = State.OPEN
 
     async def receive(self, connection_id: str, data: str | bytes) -> None:
-        """Handle one message from a client: route it, invoke, answer as API Gateway does."""
+        """Handle one message from a client: route it, invoke, answer as API Gateway does.
+
+        API Gateway does not accept binary frames from clients: it closes the connection
+        with 1003 ("Binary media types for WebSocket APIs", developer guide).
+        """
         connection = self.connections.get_open(connection_id)
         if connection is None:
             return
         connection.last_active_at = self._clock()
+        if isinstance(data, bytes):
+            await self.close(
+                connection_id, code=CLOSE_UNSUPPORTED_DATA, reason="Binary frames are not supported"
+            )
+            return
         if _size(data) > MESSAGE_BYTES:
             await self.close(connection_id, code=CLOSE_MESSAGE_TOO_BIG, reason="Message too big")
             return
-        route = self._routes.select(data if isinstance(data, str) else None)
+        route = self._routes.select(data)
         event = self._events.message(
             connection, route_key=route.key if route else "$default", data=data
         )

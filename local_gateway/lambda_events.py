@@ -1,12 +1,18 @@
 """Builds the Lambda events API Gateway sends for CONNECT, MESSAGE and DISCONNECT.
 
 Handlers read these through their own accessor exactly as they read AWS's events, so
-every field AWS documents for WebSocket proxy integrations is filled in.
+every field AWS documents for WebSocket proxy integrations is filled in. The shapes follow
+events recorded from API Gateway (for instance the `$connect` events in
+https://gist.github.com/noid11/4aa8933d0b5cdbcc09d377c5d65d28c1 and
+https://gist.github.com/ran-isenberg/7c73a1db17a5d47ac5da5e19f0a3529f): `requestId` is
+the same as `extendedRequestId` (as the WebSocket mapping template reference says of
+`$context.requestId`), and `$connect` gets the handshake's headers with `Host`,
+`X-Amzn-Trace-Id` and the `X-Forwarded-*` headers API Gateway adds.
 """
 
 from __future__ import annotations
 
-import base64
+import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -14,6 +20,25 @@ from typing import Any
 from local_gateway.registry import Connection, new_id
 
 __all__ = ["LambdaEventBuilder"]
+
+
+# The headers API Gateway puts on a `$connect` event itself; a client's own are replaced.
+_ADDED_HEADERS = ("X-Amzn-Trace-Id", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto")
+
+
+def _trace_id(epoch_seconds: float) -> str:
+    """An X-Ray trace header as API Gateway adds it: `Root=1-<8 hex time>-<24 hex>`."""
+    return f"Root=1-{int(epoch_seconds):08x}-{secrets.token_hex(12)}"
+
+
+def _single_and_multi(
+    headers: Mapping[str, Sequence[str]],
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """`headers` (last value of each) and `multiValueHeaders` (all of them), as AWS sends."""
+    return (
+        {name: values[-1] for name, values in headers.items()},
+        {name: list(values) for name, values in headers.items()},
+    )
 
 
 def _request_time(epoch_seconds: float) -> str:
@@ -48,14 +73,15 @@ class LambdaEventBuilder:
         self, connection: Connection, *, route_key: str, event_type: str
     ) -> dict[str, Any]:
         now = self._clock()
+        request_id = new_id()
         return {
             "routeKey": route_key,
             "eventType": event_type,
             "messageDirection": "IN",
             "connectionId": connection.connection_id,
             "connectedAt": int(connection.connected_at * 1000),
-            "requestId": new_id(),
-            "extendedRequestId": new_id(),
+            "requestId": request_id,
+            "extendedRequestId": request_id,
             "requestTime": _request_time(now),
             "requestTimeEpoch": int(now * 1000),
             "domainName": self._domain_name,
@@ -73,11 +99,15 @@ class LambdaEventBuilder:
     ) -> dict[str, Any]:
         """Event for `$connect`: the handshake's headers and query string, as AWS sends them.
 
-        AWS omits the query string fields when the URL has none; so does this.
+        AWS omits the query string fields when the URL has none; so does this. Locally the
+        client speaks plain `ws://`, so `X-Forwarded-Proto` is `http` and the port is
+        the gateway's own.
         """
+        event_headers = self.connect_headers(connection, headers)
+        single, multi = _single_and_multi(event_headers)
         event: dict[str, Any] = {
-            "headers": {name: values[-1] for name, values in headers.items()},
-            "multiValueHeaders": {name: list(values) for name, values in headers.items()},
+            "headers": single,
+            "multiValueHeaders": multi,
             "requestContext": self._request_context(
                 connection, route_key="$connect", event_type="CONNECT"
             ),
@@ -90,23 +120,59 @@ class LambdaEventBuilder:
             }
         return event
 
-    def message(
-        self, connection: Connection, *, route_key: str, data: str | bytes
-    ) -> dict[str, Any]:
-        """Event for a message route; a binary frame arrives base64-encoded, as on AWS."""
+    def connect_headers(
+        self, connection: Connection, headers: Mapping[str, Sequence[str]]
+    ) -> dict[str, list[str]]:
+        """The handshake's headers as API Gateway passes them on, with those it adds."""
+        added = {name.lower() for name in (*_ADDED_HEADERS, "Host")}
+        forwarded_for = [
+            value
+            for name, values in headers.items()
+            if name.lower() == "x-forwarded-for"
+            for value in values
+        ]
+        result = {
+            name: list(values) for name, values in headers.items() if name.lower() not in added
+        }
+        host = [
+            value for name, values in headers.items() if name.lower() == "host" for value in values
+        ]
+        result["Host"] = host[-1:] or [self._domain_name]
+        result["X-Amzn-Trace-Id"] = [_trace_id(self._clock())]
+        result["X-Forwarded-For"] = [", ".join([*forwarded_for, connection.source_ip])]
+        result["X-Forwarded-Port"] = [self._domain_name.rpartition(":")[2] or "80"]
+        result["X-Forwarded-Proto"] = ["http"]
+        return result
+
+    def message(self, connection: Connection, *, route_key: str, data: str) -> dict[str, Any]:
+        """Event for a message route: always a text frame's body (binary closes with 1003)."""
         context = self._request_context(connection, route_key=route_key, event_type="MESSAGE")
         context["messageId"] = new_id()
-        binary = isinstance(data, bytes)
-        body = base64.b64encode(data).decode("ascii") if binary else data
-        return {"requestContext": context, "body": body, "isBase64Encoded": binary}
+        return {"requestContext": context, "body": data, "isBase64Encoded": False}
 
     def disconnect(
         self, connection: Connection, *, status_code: int, reason: str
     ) -> dict[str, Any]:
-        """Event for `$disconnect`, saying how the connection ended."""
+        """Event for `$disconnect`, saying how the connection ended.
+
+        Its headers are the few API Gateway's recorded DISCONNECT events carry, not the
+        handshake's: `Host`, and `X-Forwarded-For`, `x-api-key`, `x-restapi` left empty.
+        """
         context = self._request_context(
             connection, route_key="$disconnect", event_type="DISCONNECT"
         )
         context["disconnectStatusCode"] = status_code
         context["disconnectReason"] = reason
-        return {"requestContext": context, "isBase64Encoded": False}
+        headers = {
+            "Host": [self._domain_name],
+            "x-api-key": [""],
+            "X-Forwarded-For": [""],
+            "x-restapi": [""],
+        }
+        single, multi = _single_and_multi(headers)
+        return {
+            "headers": single,
+            "multiValueHeaders": multi,
+            "requestContext": context,
+            "isBase64Encoded": False,
+        }

@@ -50,6 +50,8 @@ class Connection:
     user_agent: str
     state: State = State.CONNECTING
     channel: Channel | None = None
+    # The subprotocol `$connect` chose by returning a `Sec-WebSocket-Protocol` header.
+    subprotocol: str | None = None
 
 
 class ConnectionRegistry:

@@ -107,12 +107,22 @@ def load_routes(routes_file: Path | None = None) -> dict[str, Route]:
 
 
 def _body_value(body: Any, path: str) -> str | None:
-    """Follow a dotted `path` into a parsed JSON body; only a string selects a route."""
+    """Follow a dotted `path` into a parsed JSON body and stringify what it finds.
+
+    API Gateway stringifies the result of a route selection expression ("Create routes
+    for WebSocket APIs", developer guide), so `{"action": 5}` selects the route `5` and
+    `{"action": true}` the route `true`. How it spells null, arrays and objects is not
+    documented; those fall back to `$default` here.
+    """
     for name in path.split("."):
         if not isinstance(body, dict) or name not in body:
             return None
         body = body[name]
-    return body if isinstance(body, str) else None
+    if isinstance(body, str):
+        return body
+    if isinstance(body, bool | int | float):
+        return json.dumps(body)
+    return None
 
 
 class RouteTable:

@@ -4,8 +4,9 @@ Every frame's type, size, encoding and JSON shape comes from one seeded generato
 client, so a failing run is reproduced by its seed. Each connection sends a random
 number of frames and then ends in one of three ways: a close frame, a TCP reset
 without one, or (for the last connection of each client) not at all, staying live.
-Frames over 128 KB, and text frames that are not UTF-8, make the gateway close the
-connection itself, as API Gateway would; the connections kept live are never sent those.
+Binary frames, frames over 32 KB, and text frames that are not UTF-8 make the gateway
+close the connection itself, as API Gateway would; the connections kept live are never
+sent those.
 
 `python -m stress.fuzz --frames 10000` runs it against a fresh gateway and prints the
 report; tests/gateway/stress runs it too and checks the same things.
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from local_gateway.contract import MESSAGE_BYTES
+from local_gateway.contract import FRAME_BYTES, MESSAGE_BYTES
 from tools.child_server import GatewayChildProcess, raise_fd_limit
 
 __all__ = [
@@ -98,12 +99,15 @@ def random_frame(rng: random.Random) -> tuple[str, str | bytes, bool]:
     return "text/invalid-utf-8", b"\xc3\x28" + rng.randbytes(min(size, 64)), True
 
 
-def _ends_connection(payload: str | bytes, as_text: bool) -> bool:
-    """Whether the gateway closes a connection for this frame (over 128 KB, or bad text)."""
-    if as_text and isinstance(payload, bytes):
+def _ends_connection(payload: str | bytes) -> bool:
+    """Whether the gateway closes a connection for this frame.
+
+    Bytes are a binary frame (1003) or, sent as text, a frame that is not UTF-8; a text
+    frame over the frame quota closes with 1009.
+    """
+    if isinstance(payload, bytes):
         return True
-    size = len(payload.encode("utf-8") if isinstance(payload, str) else payload)
-    return size > MESSAGE_BYTES
+    return len(payload.encode("utf-8")) > FRAME_BYTES
 
 
 @dataclass
@@ -170,7 +174,7 @@ async def _one_connection(
             if not take():
                 break
             kind, payload, as_text = random_frame(rng)
-            while keep and _ends_connection(payload, as_text):
+            while keep and _ends_connection(payload):
                 kind, payload, as_text = random_frame(rng)
             await client.socket.send(payload, text=as_text)
             report.frames[kind] += 1

@@ -160,3 +160,70 @@ run "customer_managed_key_grants" {
     error_message = "A route that does not use the table must not get kms:Decrypt, got ${jsonencode(local.route_policy_statements["$default"])}."
   }
 }
+
+# A route's own policy_statements land on its role after the module's, and on
+# no other route's; a statement without a sid is Statement<n>.
+run "route_policy_statements_grants" {
+  command = plan
+
+  variables {
+    routes = {
+      notify = {
+        handler = "websocket_handlers.echo.handler"
+        policy_statements = [
+          {
+            sid       = "PublishAlerts"
+            actions   = ["sns:Publish"]
+            resources = ["arn:aws:sns:eu-west-1:123456789012:alerts"]
+          },
+          {
+            actions    = ["secretsmanager:GetSecretValue"]
+            resources  = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat-token-AbCdEf"]
+            conditions = { StringEquals = { "secretsmanager:VersionStage" = ["AWSCURRENT"] } }
+          },
+        ]
+      }
+    }
+  }
+
+  assert {
+    condition = jsonencode(local.route_policy_statements["notify"]) == jsonencode([
+      {
+        sid        = "PublishAlerts"
+        actions    = ["sns:Publish"]
+        resources  = ["arn:aws:sns:eu-west-1:123456789012:alerts"]
+        conditions = {}
+      },
+      {
+        sid        = "Statement2"
+        actions    = ["secretsmanager:GetSecretValue"]
+        resources  = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:chat-token-AbCdEf"]
+        conditions = { StringEquals = { "secretsmanager:VersionStage" = ["AWSCURRENT"] } }
+      },
+    ])
+    error_message = "notify must get exactly its two policy_statements, the second named Statement2, got ${jsonencode(local.route_policy_statements["notify"])}."
+  }
+
+  assert {
+    condition = alltrue([
+      for key in ["$connect", "$disconnect", "$default"] : !contains([for statement in local.route_policy_statements[key] : statement.sid], "PublishAlerts")
+    ])
+    error_message = "A route's policy_statements must reach no other route's role."
+  }
+}
+
+# An extra statement with a wildcard action is refused at plan time.
+run "route_policy_statement_wildcard_refused" {
+  command = plan
+
+  variables {
+    routes = {
+      notify = {
+        handler           = "websocket_handlers.echo.handler"
+        policy_statements = [{ actions = ["sns:*"], resources = ["arn:aws:sns:eu-west-1:123456789012:alerts"] }]
+      }
+    }
+  }
+
+  expect_failures = [var.routes]
+}

@@ -16,6 +16,11 @@ locals {
   })
 
   two_way_routes = { for key, route in var.routes : key => route if route.two_way_response }
+
+  throttled_routes = {
+    for key, route in var.routes : key => route
+    if route.throttling_burst_limit != null || route.throttling_rate_limit != null
+  }
 }
 
 ################################################################################
@@ -108,6 +113,21 @@ resource "aws_apigatewayv2_stage" "this" {
     content {
       destination_arn = access_log_settings.value.arn
       format          = local.access_log_format
+    }
+  }
+
+  # A route's own limits replace the stage's for that route. Both are always
+  # set: the provider sends an unset one as 0, which rejects every request
+  # (hashicorp/terraform-provider-aws#14742), so the stage's fills the gap.
+  # The route_key comes from the route, so the stage waits for the routes that
+  # its settings name, which API Gateway requires to exist.
+  dynamic "route_settings" {
+    for_each = local.throttled_routes
+
+    content {
+      route_key              = aws_apigatewayv2_route.this[route_settings.key].route_key
+      throttling_burst_limit = coalesce(route_settings.value.throttling_burst_limit, var.throttling_burst_limit)
+      throttling_rate_limit  = coalesce(route_settings.value.throttling_rate_limit, var.throttling_rate_limit)
     }
   }
 

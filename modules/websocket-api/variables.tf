@@ -34,11 +34,13 @@ variable "tags" {
 ################################################################################
 
 variable "routes" {
-  description = "Routes keyed by route key (`$connect`, `$disconnect`, `$default` or an action), each with the `function_name` and `invoke_arn` of its Lambda function and whether it is `two_way_response`."
+  description = "Routes keyed by route key (`$connect`, `$disconnect`, `$default` or an action), each with the `function_name` and `invoke_arn` of its Lambda function, whether it is `two_way_response`, and optionally its own `throttling_burst_limit` and `throttling_rate_limit` (the stage's for the other when only one is set)."
   type = map(object({
-    function_name    = string
-    invoke_arn       = string
-    two_way_response = bool
+    function_name          = string
+    invoke_arn             = string
+    two_way_response       = bool
+    throttling_burst_limit = optional(number)
+    throttling_rate_limit  = optional(number)
   }))
 
   validation {

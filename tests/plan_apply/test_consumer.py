@@ -74,6 +74,41 @@ def test_custom_route_adds_exactly_its_resources(
     assert base <= extended
 
 
+STAGE = "module.websocket.module.api.aws_apigatewayv2_stage.this"
+# broadcast sets only a burst, $default (replaced whole) only a rate: the stage's
+# 500 burst and 1000 per second fill the other.
+THROTTLED_ROUTES = {
+    "broadcast": {**BROADCAST_ROUTE["broadcast"], "throttling_burst_limit": 50},
+    "$default": {
+        "handler": "websocket_handlers.echo.handler",
+        "dynamodb_actions": ["dynamodb:DeleteItem"],
+        "manage_connections": True,
+        "throttling_rate_limit": 20,
+    },
+}
+
+
+def route_throttling(plan: dict[str, Any]) -> dict[str, tuple[int, float]]:
+    """The stage's planned route_settings as {route key: (burst limit, rate limit)}."""
+    after = resource_changes(plan)[STAGE]["change"]["after"]
+    return {
+        setting["route_key"]: (setting["throttling_burst_limit"], setting["throttling_rate_limit"])
+        for setting in after["route_settings"]
+    }
+
+
+def test_route_throttling_sets_route_settings_for_those_routes_only(
+    consumer: Workspace, consumer_plan: dict[str, Any]
+) -> None:
+    """A route with its own throttling gets a route_settings block on the stage, the other
+    limit the stage's; routes that set none, and the defaults, get none."""
+    assert route_throttling(consumer_plan) == {}
+    throttled = plan_json(consumer, CONSUMER, routes_var(THROTTLED_ROUTES))
+    assert route_throttling(throttled) == {"broadcast": (50, 1000), "$default": (500, 20)}
+    plain = plan_json(consumer, CONSUMER, routes_var(BROADCAST_ROUTE))
+    assert route_throttling(plain) == {}
+
+
 # Each plan gives every variable at most one bad value; Terraform checks all
 # variables before it stops, so one plan reports an error for each of them.
 BAD_INPUT_PLANS = [
@@ -104,6 +139,49 @@ BAD_INPUTS = [
     for index, bad_vars in enumerate(BAD_INPUT_PLANS)
     for variable, value in bad_vars.items()
 ]
+
+TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:alerts"
+
+
+def _notify(**settings: Any) -> str:
+    """`routes` (JSON, valid HCL) with one route `notify` carrying `settings`."""
+    return json.dumps({"notify": {"handler": "websocket_handlers.echo.handler", **settings}})
+
+
+def _statement(**fields: Any) -> dict[str, Any]:
+    return {"actions": ["sns:Publish"], "resources": [TOPIC_ARN], **fields}
+
+
+# One bad per-route setting per plan, and the words its error must hold.
+BAD_ROUTE_SETTINGS = {
+    "burst-0": (_notify(throttling_burst_limit=0), "throttling_burst_limit in routes"),
+    "burst-fraction": (_notify(throttling_burst_limit=2.5), "throttling_burst_limit in routes"),
+    "rate-0": (_notify(throttling_rate_limit=0), "throttling_rate_limit in routes"),
+    "action-*": (_notify(policy_statements=[_statement(actions=["*"])]), "no wildcard"),
+    "action-sns:*": (_notify(policy_statements=[_statement(actions=["sns:*"])]), "no wildcard"),
+    "no-actions": (_notify(policy_statements=[_statement(actions=[])]), "at least one action"),
+    "resource-*": (_notify(policy_statements=[_statement(resources=["*"])]), "an ARN"),
+    "no-resources": (_notify(policy_statements=[_statement(resources=[])]), "one resource"),
+    "sid-bad": (_notify(policy_statements=[_statement(sid="not-alnum")]), "alphanumeric"),
+    "sid-module": (_notify(policy_statements=[_statement(sid="WriteOwnLogs")]), "module's own"),
+    "too-many": (_notify(policy_statements=[_statement()] * 11), "at most 10 policy_statements"),
+}
+
+
+@pytest.mark.parametrize(("routes", "problem"), BAD_ROUTE_SETTINGS.values(), ids=BAD_ROUTE_SETTINGS)
+def test_bad_route_setting_fails_plan_naming_routes_and_the_problem(
+    root_module: Workspace, routes: str, problem: str
+) -> None:
+    """A per-route throttling limit or extra policy statement the module does not allow
+    stops the plan with an error on `routes` that says what is wrong."""
+    code, _out, err = root_module.terraform(
+        ".", "plan", "-input=false", "-no-color", "-var=name=chat", f"-var=routes={routes}"
+    )
+    assert code != 0
+    blocks = [" ".join(block.split()) for block in err.split("Error: ")[1:]]
+    assert blocks, err
+    assert all("var.routes" in block for block in blocks), blocks
+    assert any(problem in block for block in blocks), blocks
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,16 @@ KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-123456
 # A route of its own code that reads no table and sends to no client.
 QUIET_ROUTE = {"ping": {"handler": "websocket_handlers.echo.handler"}}
 SENDING_ROUTES = {"$default"}
+# A route with one extra grant of its own (policy_statements) and its own throttling.
+TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:alerts"
+PUBLISH = {"sid": "PublishAlerts", "actions": ["sns:Publish"], "resources": [TOPIC_ARN]}
+NOTIFY_ROUTE = {
+    "notify": {
+        "handler": "websocket_handlers.echo.handler",
+        "policy_statements": [PUBLISH],
+        "throttling_burst_limit": 5,
+    }
+}
 OWN_LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 # Sending (POST), reading (GET) and closing (DELETE) a connection of the stage.
 CONNECTION_METHODS = ("POST", "GET", "DELETE")
@@ -353,6 +363,28 @@ def test_no_role_reaches_beyond_its_own_resources(applied: Apply, kms_key_arn: s
     for key, function in result.functions.items():
         own_logs = f"{function.log_group_arn}:*"
         assert findings(function.policy, shared | {own_logs}) == [], key
+
+
+def test_route_policy_statements_reach_that_route_role_only(applied: Apply) -> None:
+    """A route's extra policy statement lands on its own role as given, after its log
+    statement, and on no other role; the audit finds nothing beyond the topic there."""
+    result = applied(routes=json.dumps(NOTIFY_ROUTE))
+    assert set(result.functions) == DEFAULT_ROUTES | set(NOTIFY_ROUTE)
+    notify = result.functions["notify"]
+    assert _statements(notify.policy, "PublishAlerts") == [
+        {
+            "Sid": "PublishAlerts",
+            "Effect": "Allow",
+            "Action": ["sns:Publish"],
+            "Resource": [TOPIC_ARN],
+        }
+    ]
+    own_logs = f"{notify.log_group_arn}:*"
+    assert set(_grants(notify.policy)) == {"WriteOwnLogs", "PublishAlerts"}
+    assert findings(notify.policy, {own_logs, TOPIC_ARN}) == []
+    for key in DEFAULT_ROUTES:
+        assert TOPIC_ARN not in json.dumps(result.functions[key].policy), key
+        assert _statements(result.functions[key].policy, "PublishAlerts") == [], key
 
 
 def test_audit_reports_wildcards_and_foreign_resources() -> None:

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.plan_apply.helpers import source_path
 from tools.standin_provider.workspace import Workspace
 
 TEST_FILES = sorted(source_path("..").glob("*.tftest.hcl"))
 
 
+# Some twenty plans in one Terraform run: longer than the suite's usual limit
+# on a machine busy with the other worker.
+@pytest.mark.timeout(600)
 def test_every_run_block_of_the_tftest_files_passes(root_module: Workspace) -> None:
     """`terraform test` passes every run block of tests/*.tftest.hcl, and finds them all."""
     code, out, err = root_module.terraform(".", "test", "-no-color")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 
 from local_gateway.contract import MESSAGE_BYTES
@@ -66,20 +64,29 @@ async def test_rejected_connect_is_never_registered(connect_handler) -> None:
 
 
 async def test_message_routes_by_action_and_falls_back_to_default() -> None:
-    """The action names a custom route; unknown actions, non-JSON and binary go to $default."""
+    """The action names a custom route; unknown actions and non-JSON go to $default."""
     routes = {"sendmessage": Route(key="sendmessage", handler="x.y")}
     core, invoker = make_core(routes=routes)
     connection_id, _ = await _open(core)
-    for data in ['{"action": "sendmessage"}', '{"action": "other"}', "not json", b"\x00\x01"]:
+    for data in ['{"action": "sendmessage"}', '{"action": "other"}', "not json"]:
         await core.receive(connection_id, data)
-    assert invoker.route_keys()[1:] == ["sendmessage", "$default", "$default", "$default"]
+    assert invoker.route_keys()[1:] == ["sendmessage", "$default", "$default"]
     message = invoker.events[1]
     assert message["requestContext"]["eventType"] == "MESSAGE"
     assert message["requestContext"]["messageId"]
     assert message["body"] == '{"action": "sendmessage"}'
-    binary = invoker.events[-1]
-    assert binary["isBase64Encoded"] is True
-    assert base64.b64decode(binary["body"]) == b"\x00\x01"
+    assert message["isBase64Encoded"] is False
+
+
+async def test_binary_frame_closes_1003_and_runs_disconnect_once() -> None:
+    """A binary frame reaches no route: the connection closes with 1003, $disconnect runs once."""
+    core, invoker = make_core()
+    connection_id, channel = await _open(core)
+    await core.receive(connection_id, b"\x00\x01")
+    assert channel.closed == (1003, "Binary frames are not supported")
+    await core.disconnect(connection_id, status_code=1003, reason="")
+    assert invoker.route_keys()[1:] == ["$disconnect"]
+    assert invoker.events[-1]["requestContext"]["disconnectStatusCode"] == 1003
 
 
 async def test_no_matching_route_sends_forbidden_error() -> None:

@@ -206,7 +206,7 @@ async def test_bad_input_never_hurts_other_clients(service: GatewayService) -> N
         steady_id = await _connection_id(service)
         rude = await websockets.connect(service.websocket_url)
         rude_id = await _connection_id(service, known={steady_id})
-        for bad in (b"\x00\xffbinary", "{not json", ""):
+        for bad in ("{not json", ""):
             await rude.send(bad)
         await rude.send("{not json either")
         assert await asyncio.wait_for(rude.recv(), 10) in {"{not json", "{not json either"}
@@ -215,3 +215,11 @@ async def test_bad_input_never_hurts_other_clients(service: GatewayService) -> N
         await steady.send("still fine")
         assert await asyncio.wait_for(steady.recv(), 10) == "still fine"
         assert steady_id in await _records_async(service)
+        binary = await websockets.connect(service.websocket_url)
+        binary_id = await _connection_id(service, known={steady_id})
+        await binary.send(b"\x00\xffbinary")  # Closes that connection with 1003.
+        await asyncio.wait_for(binary.wait_closed(), 10)
+        assert binary.close_code == 1003
+        await until(lambda: binary_id not in _records(service))
+        await steady.send("fine again")
+        assert await asyncio.wait_for(steady.recv(), 10) == "fine again"

@@ -120,14 +120,19 @@ def test_invalid_route_specs_are_refused(tmp_path: Path, spec: dict) -> None:
         ("$request.body.action", '{"action": "join"}', "join"),
         ("$request.body.meta.kind", '{"meta": {"kind": "chat"}}', "chat"),
         ("${request.body.service}/${request.body.op}", '{"service": "a", "op": "b"}', "a/b"),
-        ("$request.body.action", '{"action": 5}', None),
+        ("$request.body.action", '{"action": 5}', "5"),
+        ("$request.body.action", '{"action": 1.5}', "1.5"),
+        ("$request.body.action", '{"action": false}', "false"),
+        ("$request.body.action", '{"action": null}', None),
+        ("$request.body.action", '{"action": {"x": 1}}', None),
         ("$request.body.action", '{"other": "x"}', None),
         ("$request.body.action", "[1, 2]", None),
         ("$request.body.action", "", None),
     ],
 )
 def test_selection_expression_evaluation(expression: str, body: str, key: str | None) -> None:
-    """The expression reads string values from the JSON body; anything else selects nothing."""
+    """The expression reads the JSON body and stringifies numbers and booleans; null, objects
+    and arrays select nothing."""
     table = RouteTable(routes={}, selection_expression=expression)
     assert table.select_key(body) == key
 

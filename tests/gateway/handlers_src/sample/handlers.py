@@ -39,3 +39,22 @@ def slow(event: dict[str, Any], _context: Any) -> dict[str, Any]:
             break
         time.sleep(0.05)
     return {"statusCode": 200, "body": "slow done"}
+
+
+def record(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    """Append the event as a JSON line to the file `RECORD_TO` names; answer with the route key.
+
+    Tests read the file back to see exactly what the gateway handed a function.
+    """
+    with Path(os.environ["RECORD_TO"]).open("a", encoding="utf-8") as events:
+        events.write(json.dumps(event) + "\n")
+    return {"statusCode": 200, "body": event["requestContext"]["routeKey"]}
+
+
+def subprotocol(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    """`$connect` choosing `myprotocol` when offered, as AWS's example does; else no header."""
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    offered = [p.strip() for p in headers.get("sec-websocket-protocol", "").split(",")]
+    if "myprotocol" in offered:
+        return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "myprotocol"}}
+    return {"statusCode": 200}
