@@ -30,6 +30,13 @@ def own_workspace() -> Iterator[Workspace]:
         yield workspace
 
 
+@pytest.fixture
+def other_workspace() -> Iterator[Workspace]:
+    """A second project copy: another stack, another region, or another machine."""
+    with project_copy() as workspace:
+        yield workspace
+
+
 @pytest.fixture(scope="session")
 def complete_plan(shared_workspace: Workspace) -> dict[str, Any]:
     """The plan of `examples/complete`, as `terraform show -json` prints it."""

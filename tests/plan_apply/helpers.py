@@ -109,6 +109,11 @@ def _managed_values(shown: str) -> dict[str, dict[str, Any]]:
     return found
 
 
+def routes_var(routes: dict[str, Any]) -> str:
+    """The `-var` argument passing `routes` to the consumer (JSON is valid HCL)."""
+    return f"-var=routes={json.dumps(routes)}"
+
+
 def apply(workspace: Workspace, directory: str, *args: str) -> str:
     """Apply `directory` of `workspace` (its own local state) and return Terraform's output."""
     return terraform_ok(

@@ -20,6 +20,7 @@ from tests.plan_apply.helpers import (
     initialised,
     plan_json,
     resource_changes,
+    routes_var,
 )
 from tools.standin_provider.workspace import Workspace, choose_source
 
@@ -27,11 +28,6 @@ from tools.standin_provider.workspace import Workspace, choose_source
 BROADCAST_ROUTE = {
     "broadcast": {"handler": "websocket_handlers.echo.handler", "manage_connections": True}
 }
-
-
-def routes_var(routes: dict[str, Any]) -> str:
-    """The `-var` argument passing `routes` to the consumer (JSON is valid HCL)."""
-    return f"-var=routes={json.dumps(routes)}"
 
 
 def lambda_hashes(plan: dict[str, Any]) -> set[str]:

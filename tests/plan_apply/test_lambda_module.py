@@ -7,11 +7,9 @@ passes them, or stops at plan with an error naming the input.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from tests.plan_apply.helpers import (
     plan_json,
     resource_changes,
     share_account,
+    state_values,
     terraform_ok,
 )
 from tools.package import build_zip, load_excludes
@@ -51,30 +50,11 @@ def override_module(workspace: Workspace, directory: str, **arguments: str) -> N
     (workspace.root / directory / OVERRIDE).write_text(f'module "websocket" {{\n{lines}\n}}\n')
 
 
-def state_values(workspace: Workspace, directory: str) -> dict[str, dict[str, Any]]:
-    """The values of every managed resource in `directory`'s state, by address."""
-    shown = json.loads(terraform_ok(workspace.terraform(directory, "show", "-json")))
-    found: dict[str, dict[str, Any]] = {}
-    modules = [shown["values"]["root_module"]]
-    while modules:
-        module = modules.pop()
-        modules.extend(module.get("child_modules", []))
-        found.update({r["address"]: r["values"] for r in module.get("resources", [])})
-    return found
-
-
 def failed(workspace: Workspace, directory: str, command: str, *args: str) -> str:
     """The output, on one line, of a Terraform `command` in `directory` that must fail."""
     code, out, err = workspace.terraform(directory, command, "-input=false", "-no-color", *args)
     assert code != 0, out
     return " ".join(f"{out}\n{err}".split())
-
-
-@pytest.fixture
-def other_workspace() -> Iterator[Workspace]:
-    """A second project copy: another stack, another region, or another machine."""
-    with project_copy() as workspace:
-        yield workspace
 
 
 ################################################################################

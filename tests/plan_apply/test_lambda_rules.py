@@ -77,13 +77,6 @@ def fixture_workspace() -> Iterator[Workspace]:
         yield initialised(workspace, FIXTURE)
 
 
-@pytest.fixture
-def other_workspace() -> Iterator[Workspace]:
-    """A second project copy: another stack, another region, or another machine."""
-    with project_copy() as workspace:
-        yield workspace
-
-
 @pytest.mark.parametrize(
     ("environment", "expected"),
     [

@@ -8,9 +8,6 @@ the API's current ones. The tests read what the stage serves after each apply.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
 
 from tests.plan_apply.helpers import (
@@ -21,6 +18,7 @@ from tests.plan_apply.helpers import (
     assert_stage_serves_configuration,
     configured_routes,
     initialised,
+    routes_var,
     state_values,
 )
 from tools.standin_provider.apigateway import serving_routes
@@ -34,11 +32,6 @@ pytestmark = pytest.mark.skipif(
 SNAPSHOT_DESIGN = "tests/plan_apply/fixtures/deployment_snapshot"
 # An extra route; its handler is one the module's own package has.
 BROADCAST = {"handler": "websocket_handlers.echo.handler", "manage_connections": True}
-
-
-def routes_var(routes: dict[str, Any]) -> str:
-    """The `-var` argument passing `routes` to the consumer (JSON is valid HCL)."""
-    return f"-var=routes={json.dumps(routes)}"
 
 
 def test_each_apply_leaves_the_stage_serving_the_configured_routes(
