@@ -64,8 +64,10 @@ plan apply: ## Plan or apply examples/complete (needs terraform and AWS credenti
 		|| { echo "make $@ needs AWS credentials (aws configure, or AWS_PROFILE / AWS_ACCESS_KEY_ID)"; exit 1; }
 	cd examples/complete && terraform init -input=false && terraform $@
 
-run: $(STAMP) ## Serve the WebSocket API and its handlers on ws://127.0.0.1:8080/dev
-	$(BIN)/python -m local_gateway
+# The module's own root, planned offline with a name for it; TF_DIR=path serves that stack
+# instead (TF_ARGS="--var-file=dev.tfvars" and the like are passed on).
+run: $(STAMP) ## Serve a stack from its Terraform plan on ws://127.0.0.1:8080/dev (TF_DIR=., TF_ARGS=)
+	$(BIN)/python -m local_gateway --terraform $(or $(TF_DIR),.) $(if $(TF_DIR),,--var name=websocket-local) $(TF_ARGS)
 
 demo: $(STAMP) ## Start the local gateway, send one message, print the echo, stop
 	$(BIN)/python -m local_gateway.demo

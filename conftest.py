@@ -4,4 +4,4 @@ pytest-terraform checks for a Terraform binary while pytest configures itself; t
 stand-in plugin hands it a shim first, so the suite starts without `terraform` on PATH.
 """
 
-pytest_plugins = ["tools.standin_provider.pytest_plugin"]
+pytest_plugins = ["tools.standin_pytest_plugin"]

@@ -9,6 +9,8 @@ module "api" {
   description                = "WebSocket API of ${var.name}"
   route_selection_expression = var.route_selection_expression
 
+  disable_execute_api_endpoint = var.disable_execute_api_endpoint
+
   routes = {
     for key, route in local.routes : key => {
       function_name          = module.functions[key].function_name
@@ -16,8 +18,11 @@ module "api" {
       two_way_response       = route.two_way_response
       throttling_burst_limit = route.throttling_burst_limit
       throttling_rate_limit  = route.throttling_rate_limit
+      # Only $connect can carry authorization on a WebSocket API (authorizer.tf).
+      authorization_type = key == "$connect" ? local.connect_authorization_type : "NONE"
     }
   }
+  authorizer = local.connect_authorizer
 
   stage_name             = var.stage_name
   throttling_burst_limit = var.throttling_burst_limit
@@ -150,11 +155,16 @@ locals {
   # Runtime.ImportModuleError, so the plan refuses it instead. A prebuilt
   # lambda_package_path cannot be looked into at plan time and is trusted.
   handlers_layer_paths = toset([for file in local.handlers_layer_files : "${local.handlers_package}/${file}"])
+  # The authorizer the module builds (authorizer.tf) is checked with them.
+  checked_handlers = merge(
+    { for key, route in local.routes : key => route.handler },
+    local.authorizer_built ? { "$connect authorizer" = local.connect_authorization.handler } : {},
+  )
   handler_module_paths = {
-    for key, route in local.routes : key => replace(regex("^(.+)\\.[^.]+$", route.handler)[0], ".", "/")
+    for key, handler in local.checked_handlers : key => replace(regex("^(.+)\\.[^.]+$", handler)[0], ".", "/")
   }
   unimportable_handlers = {
-    for key, module_path in local.handler_module_paths : key => local.routes[key].handler
+    for key, module_path in local.handler_module_paths : key => local.checked_handlers[key]
     if var.lambda_package_path == null && !anytrue([
       for candidate in ["${module_path}.py", "${module_path}/__init__.py"] :
       fileexists("${local.lambda_source_dir}/${candidate}") || contains(local.handlers_layer_paths, candidate)
@@ -188,6 +198,12 @@ data "archive_file" "handlers_layer" {
         for key, handler in local.unimportable_handlers :
         "Route ${key}: Lambda could not import its handler ${handler}: neither lambda_source_dir (${local.lambda_source_dir}) nor the module's ${local.handlers_package} layer holds ${local.handler_module_paths[key]}.py or ${local.handler_module_paths[key]}/__init__.py."
       ])
+    }
+    # Route functions are named <name>-<key>: one keyed connect-authorizer
+    # would take the name of the authorizer the module builds.
+    precondition {
+      condition     = !local.authorizer_built || !contains([for key in keys(local.routes) : lower(key)], "connect-authorizer")
+      error_message = "The route key connect-authorizer is taken by the $connect authorizer the module builds (its function is ${local.authorizer_function_name}): name the route otherwise, or give connect_authorization a function_arn."
     }
   }
 }
@@ -230,12 +246,14 @@ module "functions" {
   system_log_level               = var.lambda_system_log_level
 
   # MANAGEMENT_API_ENDPOINT comes from the API's own endpoint, so it is right in
-  # every partition (amazonaws.com.cn in China); the handlers prefer it over
-  # building one from the event (websocket_handlers.sender).
+  # every partition (amazonaws.com.cn in China), or from the custom domain when
+  # the execute-api endpoint is disabled (domain.tf); the handlers prefer it
+  # over building one from the event (websocket_handlers.sender).
   environment_variables = merge(var.lambda_environment, each.value.environment, {
     (local.contract.environment.connections_table)       = module.connections_table.table_name
     (local.contract.environment.connection_ttl_seconds)  = tostring(var.connection_ttl_seconds)
-    (local.contract.environment.management_api_endpoint) = module.api.management_api_endpoint
+    (local.contract.environment.management_api_endpoint) = local.management_api_endpoint
+    (local.contract.environment.metrics_namespace)       = var.metrics_namespace
   })
 
   policy_statements             = local.route_policy_statements[each.key]
@@ -308,4 +326,38 @@ locals {
       ],
     )
   }
+}
+
+################################################################################
+# Monitoring
+################################################################################
+
+# Alarms when alarm_actions names SNS topics, and the optional dashboard. The
+# send metrics are the handlers' own (websocket_handlers.metrics); their names
+# come from the file the handlers read them from.
+module "alarms" {
+  source = "./modules/alarms"
+
+  name       = var.name
+  api_id     = module.api.api_id
+  stage_name = module.api.stage_name
+  table_name = module.connections_table.table_name
+
+  # The authorizer fails connects as surely as a route's function fails messages.
+  function_names = merge(
+    { for key, function in module.functions : key => function.function_name },
+    { for function in module.authorizer : "connect-authorizer" => function.function_name },
+  )
+  sending_route_keys = [for key, route in local.routes : key if route.manage_connections]
+  metrics_namespace  = var.metrics_namespace
+  send_metrics       = local.contract.send_metrics
+
+  alarm_actions      = var.alarm_actions
+  ok_actions_enabled = var.alarm_ok_actions_enabled
+  thresholds         = var.alarm_thresholds
+  period             = var.alarm_period
+  evaluation_periods = var.alarm_evaluation_periods
+  create_dashboard   = var.create_dashboard
+
+  tags = var.tags
 }

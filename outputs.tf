@@ -31,6 +31,26 @@ output "route_ids" {
   value       = module.api.route_ids
 }
 
+output "connect_authorizer_id" {
+  description = "Identifier of the `$connect` Lambda authorizer when `connect_authorization` is `CUSTOM`, else `null`."
+  value       = module.api.authorizer_id
+}
+
+output "connect_authorizer_function_name" {
+  description = "Name of the authorizer function the module built from `connect_authorization.handler`, for its logs and metrics; `null` when there is none."
+  value       = one(module.authorizer[*].function_name)
+}
+
+output "connect_authorizer_function_arn" {
+  description = "ARN of the authorizer function the module built from `connect_authorization.handler`; `null` when there is none."
+  value       = one(module.authorizer[*].function_arn)
+}
+
+output "connect_authorizer_role_arn" {
+  description = "ARN of the execution role of the authorizer function the module built, to which nothing but its own logs and `connect_authorization.secret_arn` is granted; `null` when there is none."
+  value       = one(module.authorizer[*].role_arn)
+}
+
 ################################################################################
 # Stage
 ################################################################################
@@ -41,7 +61,7 @@ output "stage_name" {
 }
 
 output "stage_invoke_url" {
-  description = "The `wss://` URL clients connect to."
+  description = "The `wss://` URL clients connect to on API Gateway's own endpoint; unreachable when `disable_execute_api_endpoint` is `true` (use `domain_name_invoke_url`)."
   value       = module.api.stage_invoke_url
 }
 
@@ -56,10 +76,40 @@ output "stage_execution_arn" {
 }
 
 output "stage_connections_endpoint" {
-  description = "The `https://` endpoint of the `@connections` management API, for a backend that sends to clients (boto3 `apigatewaymanagementapi` `endpoint_url`)."
-  # The same host and stage as the wss:// URL; no region lookup needed, whose
-  # attribute differs between AWS provider 5.x and 6.x.
-  value = replace(module.api.stage_invoke_url, "/^wss:/", "https:")
+  description = "The `https://` endpoint of the `@connections` management API, for a backend that sends to clients (boto3 `apigatewaymanagementapi` `endpoint_url`): the stage on API Gateway's own endpoint, or `https://<domain_name>[/<api_mapping_key>]` when `disable_execute_api_endpoint` is `true`. The functions' `MANAGEMENT_API_ENDPOINT` has the same value."
+  # The same value the functions get (domain.tf); on the default endpoint, the
+  # host and stage of the wss:// URL, with no region lookup, whose attribute
+  # differs between AWS provider 5.x and 6.x.
+  value = local.management_api_endpoint
+}
+
+################################################################################
+# Custom domain
+################################################################################
+
+output "domain_name_invoke_url" {
+  description = "The `wss://` URL clients connect to on the custom domain name: `wss://<domain_name>` and `/<api_mapping_key>` when one is set, with no stage in the path (the API mapping selects the stage); `null` without `domain_name`."
+  value       = local.domain_base == null ? null : "wss://${local.domain_base}"
+}
+
+output "domain_name_arn" {
+  description = "ARN of the API Gateway custom domain name, or `null` without `domain_name`."
+  value       = one(module.custom_domain[*].domain_name_arn)
+}
+
+output "domain_name_target_domain_name" {
+  description = "The Regional domain name (`d-<id>.execute-api.<region>.amazonaws.com`) that DNS must point `domain_name` at, for a record made outside Route 53 or another zone; `null` without `domain_name`."
+  value       = one(module.custom_domain[*].target_domain_name)
+}
+
+output "domain_name_hosted_zone_id" {
+  description = "Route 53 hosted zone of `domain_name_target_domain_name`, the `zone_id` of an alias record to it; `null` without `domain_name`."
+  value       = one(module.custom_domain[*].hosted_zone_id)
+}
+
+output "domain_name_api_mapping_id" {
+  description = "Identifier of the API mapping of the stage onto `domain_name`, or `null` without `domain_name`."
+  value       = one(module.custom_domain[*].api_mapping_id)
 }
 
 ################################################################################
@@ -136,4 +186,23 @@ output "access_log_group_name" {
 output "access_log_group_arn" {
   description = "ARN of the log group of the stage's JSON access logs, for subscription filters and the policies of log readers, or `null` when `access_log_enabled` is `false`."
   value       = module.api.access_log_group_arn
+}
+
+################################################################################
+# Monitoring
+################################################################################
+
+output "alarm_arns" {
+  description = "ARN of each alarm, by what it watches: `api/integration_errors`, `api/execution_errors`, `table/read_throttles`, `table/write_throttles`, `<route key>/errors`, `<route key>/throttles` and `<route key>/send_failures`; `{}` when `alarm_actions` is empty."
+  value       = module.alarms.alarm_arns
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard, to open it in the console, or `null` when `create_dashboard` is `false`."
+  value       = module.alarms.dashboard_name
+}
+
+output "dashboard_arn" {
+  description = "ARN of the CloudWatch dashboard, for IAM policies of who may read it, or `null` when `create_dashboard` is `false`."
+  value       = module.alarms.dashboard_arn
 }

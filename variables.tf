@@ -119,10 +119,10 @@ variable "routes" {
   validation {
     condition = alltrue(flatten([
       for route in values(var.routes) : [
-        for key in keys(route.environment) : can(regex("^[a-zA-Z][a-zA-Z0-9_]+$", key)) && !contains(["CONNECTIONS_TABLE", "CONNECTION_TTL_SECONDS", "MANAGEMENT_API_ENDPOINT"], key)
+        for key in keys(route.environment) : can(regex("^[a-zA-Z][a-zA-Z0-9_]+$", key)) && !contains(["CONNECTIONS_TABLE", "CONNECTION_TTL_SECONDS", "MANAGEMENT_API_ENDPOINT", "METRICS_NAMESPACE"], key)
       ]
     ]))
-    error_message = "Each route's environment keys must be 2 or more letters, digits and '_' starting with a letter, as Lambda requires, other than CONNECTIONS_TABLE, CONNECTION_TTL_SECONDS and MANAGEMENT_API_ENDPOINT, which the module sets."
+    error_message = "Each route's environment keys must be 2 or more letters, digits and '_' starting with a letter, as Lambda requires, other than CONNECTIONS_TABLE, CONNECTION_TTL_SECONDS, MANAGEMENT_API_ENDPOINT and METRICS_NAMESPACE, which the module sets."
   }
 
   # As the stage-wide limits: API Gateway takes 0 literally and rejects every
@@ -214,6 +214,97 @@ variable "lambda_package_path" {
   }
 }
 
+# Who may open a connection. A WebSocket API authorizes $connect only: API
+# Gateway refuses authorization on any other route ("Currently, authorization
+# is restricted to the $connect route only"), so this is an input of its own
+# rather than an attribute of each route (Terraform would drop an unknown
+# attribute of a routes entry silently). The literals below are compared with
+# contract.json (authorizer) by tests/static/test_authorizer_contract.py.
+variable "connect_authorization" {
+  description = "Authorization of the `$connect` route: `type` `NONE` (default, anyone may connect), `AWS_IAM` (SigV4-signed connect requests) or `CUSTOM`, a Lambda REQUEST authorizer that is either a `handler` in the packaged code (`package.module.function`, such as the example `websocket_handlers.authorizer.handler`), which the module deploys with its own role and log group, or an existing function's `function_arn`, which the module only lets API Gateway invoke. For `CUSTOM`: `identity_sources` (default `[\"route.request.querystring.token\"]`; each `route.request.header.<name>`, `route.request.querystring.<name>`, `stageVariables.<name>` or `context.<name>`), and for a `handler` its `environment`, the `secret_arn` of an SSM parameter or Secrets Manager secret its role may read (only that ARN; the module passes it as `AUTHORIZER_SECRET_ARN` and never reads the value) and the `secret_kms_key_arn` of the customer managed key that encrypts it, if any."
+  type = object({
+    type               = optional(string, "NONE")
+    handler            = optional(string)
+    function_arn       = optional(string)
+    identity_sources   = optional(list(string))
+    environment        = optional(map(string), {})
+    secret_arn         = optional(string)
+    secret_kms_key_arn = optional(string)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains(["NONE", "CUSTOM", "AWS_IAM"], var.connect_authorization.type)
+    error_message = "The connect_authorization type must be NONE, CUSTOM or AWS_IAM; a WebSocket API has no JWT authorizers."
+  }
+
+  validation {
+    condition     = var.connect_authorization.type != "CUSTOM" || ((var.connect_authorization.handler == null) != (var.connect_authorization.function_arn == null))
+    error_message = "A CUSTOM connect_authorization needs exactly one of handler (a function the module deploys from the packaged code) and function_arn (an existing function)."
+  }
+
+  validation {
+    condition = var.connect_authorization.type == "CUSTOM" || (
+      var.connect_authorization.handler == null && var.connect_authorization.function_arn == null
+      && var.connect_authorization.identity_sources == null && length(var.connect_authorization.environment) == 0
+      && var.connect_authorization.secret_arn == null && var.connect_authorization.secret_kms_key_arn == null
+    )
+    error_message = "Only a CUSTOM connect_authorization takes handler, function_arn, identity_sources, environment, secret_arn or secret_kms_key_arn: NONE has no authorizer, and AWS_IAM authorizes the SigV4 signature, not identity sources."
+  }
+
+  validation {
+    condition     = var.connect_authorization.handler == null || can(regex("^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+$", coalesce(var.connect_authorization.handler, "-")))
+    error_message = "The connect_authorization handler must be a dotted Python path such as websocket_handlers.authorizer.handler."
+  }
+
+  validation {
+    condition     = var.connect_authorization.function_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$", coalesce(var.connect_authorization.function_arn, "-")))
+    error_message = "The connect_authorization function_arn must be a Lambda function ARN, arn:<partition>:lambda:<region>:<account>:function:<name>, with an optional version or alias."
+  }
+
+  # API Gateway API reference, Authorizer, identitySource: for WebSocket APIs
+  # route.request.header.<name> and route.request.querystring.<name>, as well as
+  # stage variables and context parameters (stageVariables.<name>,
+  # context.<name>); the $request. forms are HTTP APIs' and are refused here.
+  validation {
+    condition = alltrue([
+      for source in coalesce(var.connect_authorization.identity_sources, ["route.request.querystring.token"]) :
+      can(regex("^(route\\.request\\.(header|querystring)\\.[A-Za-z0-9._-]+|stageVariables\\.[A-Za-z0-9._-]+|context\\.[A-Za-z0-9._-]+)$", source))
+    ]) && length(distinct(coalesce(var.connect_authorization.identity_sources, ["-"]))) == length(coalesce(var.connect_authorization.identity_sources, ["-"]))
+    error_message = "Each of the connect_authorization identity_sources must be route.request.header.<name>, route.request.querystring.<name>, stageVariables.<name> or context.<name> (the forms API Gateway takes for a WebSocket API, not $request.*), each once."
+  }
+
+  validation {
+    condition = alltrue([
+      for key in keys(var.connect_authorization.environment) : can(regex("^[a-zA-Z][a-zA-Z0-9_]+$", key)) && key != "AUTHORIZER_SECRET_ARN"
+    ]) && (var.connect_authorization.handler != null || length(var.connect_authorization.environment) == 0)
+    error_message = "The connect_authorization environment is for a handler the module deploys only; its keys must be 2 or more letters, digits and '_' starting with a letter, as Lambda requires, other than AUTHORIZER_SECRET_ARN, which the module sets from secret_arn."
+  }
+
+  validation {
+    condition = var.connect_authorization.secret_arn == null || (
+      var.connect_authorization.handler != null
+      && can(regex("^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9_.\\-/]+|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+)$", coalesce(var.connect_authorization.secret_arn, "-")))
+    )
+    error_message = "The connect_authorization secret_arn must be the full ARN of an SSM parameter (arn:aws:ssm:<region>:<account>:parameter/<name>) or a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>), with no wildcard, and goes with a handler the module deploys; an existing function's role is its owner's."
+  }
+
+  # The example authorizer reads its signing secret at every cold start.
+  validation {
+    condition     = var.connect_authorization.handler != "websocket_handlers.authorizer.handler" || var.connect_authorization.secret_arn != null
+    error_message = "The connect_authorization handler websocket_handlers.authorizer.handler, the example authorizer, needs secret_arn: the SSM parameter or Secrets Manager secret its tokens are signed with."
+  }
+
+  validation {
+    condition = var.connect_authorization.secret_kms_key_arn == null || (
+      var.connect_authorization.secret_arn != null
+      && can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.connect_authorization.secret_kms_key_arn, "-")))
+    )
+    error_message = "The connect_authorization secret_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) and goes with secret_arn, the secret it encrypts."
+  }
+}
+
 ################################################################################
 # Stage
 ################################################################################
@@ -255,6 +346,77 @@ variable "throttling_rate_limit" {
     condition     = var.throttling_rate_limit > 0 && var.throttling_rate_limit <= 10000
     error_message = "The throttling_rate_limit must be greater than 0 and at most 10000; 0 would reject every request."
   }
+}
+
+################################################################################
+# Custom domain
+################################################################################
+
+# Lower case only: API Gateway's WebSocket domain names take no upper case
+# (AWS SAM, WebSocketApiDomainConfiguration, DomainName: "Uppercase letters
+# are not supported"), and DNS names compare without case anyway. One name,
+# no wildcard: the module maps one stage onto it and points one record at it.
+variable "domain_name" {
+  description = "Custom domain name clients connect to, such as `ws.example.com`: lower-case DNS labels of `a-z`, `0-9` and `-`, at most 253 characters; `null` (default) for API Gateway's own endpoint only. Needs `domain_name_certificate_arn`."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.domain_name == null || (
+      length(coalesce(var.domain_name, "-")) <= 253
+      && can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$", coalesce(var.domain_name, "-")))
+    )
+    error_message = "The domain_name must be null or a fully qualified lower-case DNS name such as ws.example.com: dot-separated labels of 1 to 63 characters from a-z, 0-9 and '-' (not at a label's start or end), at most 253 characters, no trailing dot and no wildcard."
+  }
+}
+
+# The region is checked against the API's in domain.tf, where it is known.
+variable "domain_name_certificate_arn" {
+  description = "ARN of the ACM certificate covering `domain_name`, issued or imported in the module's own region (`arn:aws:acm:<region>:<account>:certificate/<id>`): a Regional domain name, the only kind a WebSocket API takes, serves a certificate of its own region only. `null` (default) without `domain_name`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain_name_certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$", coalesce(var.domain_name_certificate_arn, "-")))
+    error_message = "The domain_name_certificate_arn must be null or an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)."
+  }
+}
+
+# Route 53's HostedZone Id is at most 32 characters (Route 53 API Reference,
+# HostedZone), upper-case letters and digits as the console and the
+# CreateHostedZone response show it, without the "/hostedzone/" prefix.
+variable "domain_name_hosted_zone_id" {
+  description = "ID of the public Route 53 hosted zone of `domain_name` (such as `Z0123456789ABCDEFGHIJ`), where the module creates an alias `A` record to the API's domain; `null` (default) to make the DNS record elsewhere from the `domain_name_target_domain_name` and `domain_name_hosted_zone_id` outputs."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain_name_hosted_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", coalesce(var.domain_name_hosted_zone_id, "-")))
+    error_message = "The domain_name_hosted_zone_id must be null or a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ: 'Z' and up to 31 upper-case letters and digits, without the /hostedzone/ prefix."
+  }
+}
+
+# API Gateway developer guide, "Map API stages to a custom domain name for
+# WebSocket APIs", Restrictions: letters, numbers and $-_.+!*'() only, at
+# most 300 characters.
+variable "api_mapping_key" {
+  description = "Path of the API under `domain_name` (`wss://<domain_name>/<api_mapping_key>`): `1` to `300` characters from `A-Z`, `a-z`, `0-9` and `$-_.+!*'()`; `null` (default) maps the stage onto the domain's root."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.api_mapping_key == null || can(regex("^[A-Za-z0-9$_.+!*'()-]{1,300}$", coalesce(var.api_mapping_key, "-")))
+    error_message = "The api_mapping_key must be null or 1 to 300 characters from A-Z, a-z, 0-9 and $-_.+!*'() (API Gateway's API mapping restrictions; no '/')."
+  }
+}
+
+# A bool that is never null has no bad value left to validate; that it needs
+# domain_name is checked in domain.tf.
+variable "disable_execute_api_endpoint" {
+  description = "Whether clients may reach the API only through `domain_name`: `false` (default) or `true`, which turns API Gateway's `execute-api` endpoint off for every stage and sends the functions' `@connections` calls through the custom domain too."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 ################################################################################
@@ -346,7 +508,7 @@ variable "lambda_timeout" {
 }
 
 variable "lambda_environment" {
-  description = "Environment variables set on every function, as a map of `NAME = value`; a route's own `environment` wins over these, and `CONNECTIONS_TABLE`, `CONNECTION_TTL_SECONDS` and `MANAGEMENT_API_ENDPOINT` are the module's."
+  description = "Environment variables set on every function, as a map of `NAME = value`; a route's own `environment` wins over these, and `CONNECTIONS_TABLE`, `CONNECTION_TTL_SECONDS`, `MANAGEMENT_API_ENDPOINT` and `METRICS_NAMESPACE` are the module's."
   type        = map(string)
   default     = {}
   nullable    = false
@@ -354,9 +516,9 @@ variable "lambda_environment" {
   # Literal names, compared with contract.json by a test (see var.routes).
   validation {
     condition = alltrue([
-      for key in keys(var.lambda_environment) : can(regex("^[a-zA-Z][a-zA-Z0-9_]+$", key)) && !contains(["CONNECTIONS_TABLE", "CONNECTION_TTL_SECONDS", "MANAGEMENT_API_ENDPOINT"], key)
+      for key in keys(var.lambda_environment) : can(regex("^[a-zA-Z][a-zA-Z0-9_]+$", key)) && !contains(["CONNECTIONS_TABLE", "CONNECTION_TTL_SECONDS", "MANAGEMENT_API_ENDPOINT", "METRICS_NAMESPACE"], key)
     ])
-    error_message = "The lambda_environment keys must be 2 or more letters, digits and '_' starting with a letter, as Lambda requires, other than CONNECTIONS_TABLE, CONNECTION_TTL_SECONDS and MANAGEMENT_API_ENDPOINT, which the module sets."
+    error_message = "The lambda_environment keys must be 2 or more letters, digits and '_' starting with a letter, as Lambda requires, other than CONNECTIONS_TABLE, CONNECTION_TTL_SECONDS, MANAGEMENT_API_ENDPOINT and METRICS_NAMESPACE, which the module sets."
   }
 }
 
@@ -453,4 +615,100 @@ variable "kms_key_arn" {
     condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
     error_message = "The kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/...)."
   }
+}
+
+################################################################################
+# Monitoring
+################################################################################
+
+# The default is the local gateway's too (contract.json, module_defaults);
+# tests/static/test_tf_contract.py keeps the two equal. CloudWatch's rule for a
+# namespace ("Amazon CloudWatch concepts", Namespaces; the Metric API's pattern
+# `[^:].*`; PutMetricData reserves `AWS/`), as the handlers check it too.
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the metrics the handlers publish for each send to a client (`MessagesSent`, `ConnectionsGone`, `SendFailures`, by `FunctionName`): `1` to `255` of `0-9`, `A-Z`, `a-z`, `.`, `-`, `_`, `/`, `#`, `:` and space, not starting with `:` or `AWS/` (default `WebSocketHandlers`)."
+  type        = string
+  default     = "WebSocketHandlers"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9A-Za-z._/# -][0-9A-Za-z._/#: -]{0,254}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/") && trimspace(var.metrics_namespace) != ""
+    error_message = "The metrics_namespace must be 1 to 255 of 0-9, A-Z, a-z, '.', '-', '_', '/', '#', ':' and space, not only spaces and not starting with ':' or 'AWS/' (reserved for AWS's own metrics)."
+  }
+}
+
+# PutMetricAlarm takes at most 5 AlarmActions and OKActions
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html);
+# an SNS topic name is up to 256 of A-Z a-z 0-9 - _, `.fifo` ending a FIFO topic's.
+variable "alarm_actions" {
+  description = "ARNs of the SNS topics CloudWatch notifies when an alarm fires, each `arn:<partition>:sns:<region>:<account>:<topic>`, at most `5`. `[]` (default) creates no alarm; otherwise each function's errors and throttles, the API's integration and execution errors, the table's throttled reads and writes and each sending function's failed sends have one."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = length(var.alarm_actions) <= 5 && alltrue([for arn in var.alarm_actions : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$", arn))])
+    error_message = "The alarm_actions must be at most 5 SNS topic ARNs, each arn:<partition>:sns:<region>:<account>:<topic> (such as arn:aws:sns:eu-west-1:123456789012:alerts)."
+  }
+}
+
+variable "alarm_ok_actions_enabled" {
+  description = "Whether the `alarm_actions` topics also hear when an alarm returns to OK: `true` (default) or `false`."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "alarm_thresholds" {
+  description = "The sum over one `alarm_period` at which each alarm fires, whole numbers from `1`: `function_errors` (default `1`), `function_throttles` (`1`), `api_integration_errors` (`5`: the handlers' 400 answers to malformed messages may count), `api_execution_errors` (`1`), `table_throttle_events` (`1`, read and write alarms each) and `failed_sends` (`1`)."
+  type = object({
+    function_errors        = optional(number, 1)
+    function_throttles     = optional(number, 1)
+    api_integration_errors = optional(number, 5)
+    api_execution_errors   = optional(number, 1)
+    table_throttle_events  = optional(number, 1)
+    failed_sends           = optional(number, 1)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for value in values(var.alarm_thresholds) : value != null && try(value >= 1 && floor(value) == value, false)])
+    error_message = "Each of the alarm_thresholds must be a whole number from 1: a threshold of 0 would keep an alarm firing whenever its metric has a data point."
+  }
+}
+
+# Lambda, API Gateway and DynamoDB publish these metrics once a minute, so a
+# shorter period than 60 seconds would leave an alarm without data; the
+# alarm's whole window, period times evaluation periods, is at most a day
+# (PutMetricAlarm, EvaluationPeriods).
+variable "alarm_period" {
+  description = "Seconds over which each alarm sums its metric: a multiple of `60` from `60` (default) to `86400`; the dashboard's graphs use it too."
+  type        = number
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = var.alarm_period >= 60 && var.alarm_period <= 86400 && var.alarm_period % 60 == 0
+    error_message = "The alarm_period must be a multiple of 60 from 60 to 86400 (seconds)."
+  }
+}
+
+variable "alarm_evaluation_periods" {
+  description = "Consecutive periods at or over the threshold before an alarm fires: a whole number from `1` (default), with `alarm_period` times it at most `86400` seconds."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.alarm_evaluation_periods >= 1 && floor(var.alarm_evaluation_periods) == var.alarm_evaluation_periods
+    error_message = "The alarm_evaluation_periods must be a whole number from 1."
+  }
+}
+
+variable "create_dashboard" {
+  description = "Whether to create a CloudWatch dashboard of the API's connects, messages, errors and integration latency, the functions' errors, throttles and duration, and the sends to clients: `true` or `false` (default)."
+  type        = bool
+  default     = false
+  nullable    = false
 }

@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -52,6 +53,7 @@ class Plan:
     throughput_messages: int = 100
     connect_cycles: int = 200
     mass_connections: int = 1000
+    scale_out_connections: int = 8
     invocations: int = 500
     import_repetitions: int = 7
 
@@ -66,18 +68,52 @@ QUICK = replace(
     throughput_messages=10,
     connect_cycles=20,
     mass_connections=50,
+    scale_out_connections=4,
     invocations=20,
     import_repetitions=1,
 )
 
 Workload = Callable[[ChildServer], Awaitable[dict[str, Any]]]
 
+# Workloads only some servers run: the gateway's own routes, and a fresh start of the
+# servers that start in a second (npm's serverless takes several).
+_ONLY_ON = {
+    "noop": {"gateway"},
+    "scale_out": {"gateway"},
+    "start_up": {"gateway", "raw"},
+}
+
+# The gateway as the bench runs it: as `make run` does (TLS listener, the functions'
+# `@connections` calls over https with SigV4 checked), plus the bench's own two-way routes
+# (`noop`, `nap`) from bench/handlers_src, and the stage's throttling raised to API
+# Gateway's account-level quota (10,000 requests per second, a bucket of 5,000: "Amazon
+# API Gateway quotas", https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html).
+# The module's defaults (burst 500) would refuse half of the 1,000 connections opened at
+# once, as API Gateway would: the bench measures the gateway, not the throttle.
+GATEWAY_ARGS = (
+    "--source-dir",
+    "bench/handlers_src",
+    "--routes",
+    "bench/routes.json",
+    "--throttling-burst-limit",
+    "5000",
+    "--throttling-rate-limit",
+    "10000",
+)
+
 
 def _workloads(plan: Plan) -> dict[str, Workload]:
     """Each named workload, bound to the plan's sizes."""
     return {
+        "start_up": lambda server: workloads.start_up(server.spec),
         "latency": lambda server: workloads.latency(
             server.url, round_trips=plan.round_trips, warmup=plan.warmup
+        ),
+        "noop": lambda server: workloads.latency(
+            server.url, round_trips=plan.round_trips, warmup=plan.warmup, action="noop"
+        ),
+        "scale_out": lambda server: workloads.scale_out(
+            server.url, connections=plan.scale_out_connections
         ),
         "throughput": lambda server: workloads.throughput(
             server.url,
@@ -105,6 +141,8 @@ async def _measure(
     for name, workload in _workloads(plan).items():
         for round_number in range(1, plan.rounds + 1):
             for server in servers:
+                if server.name not in _ONLY_ON.get(name, {server.name}):
+                    continue
                 # The previous server may still be running `$disconnect` for its clients.
                 await asyncio.to_thread(wait_until_idle, server.pid)
                 print(f"round {round_number}/{plan.rounds}: {name} on {server.name}", flush=True)
@@ -132,7 +170,7 @@ def _machine() -> dict[str, Any]:
 
 def _run_servers(plan: Plan, *, peer: bool) -> tuple[dict[str, Any], dict[str, str]]:
     """Start the servers, run the workloads, stop the servers; medians per server."""
-    specs = [gateway_spec(), raw_spec()]
+    specs = [gateway_spec(*GATEWAY_ARGS), raw_spec()]
     versions: dict[str, str] = {}
     if peer:
         specs.append(peer_spec())
@@ -141,6 +179,7 @@ def _run_servers(plan: Plan, *, peer: bool) -> tuple[dict[str, Any], dict[str, s
         servers = [
             stack.enter_context(ChildServer(spec, log_dir=_BUILD / "bench")) for spec in specs
         ]
+        management_api = _secured_management_api(servers[0].output)
         raw = asyncio.run(_measure(servers, plan))
     summary = {
         server: {
@@ -149,7 +188,24 @@ def _run_servers(plan: Plan, *, peer: bool) -> tuple[dict[str, Any], dict[str, s
         }
         for server, by_workload in raw.items()
     }
-    return {"rounds": raw, "medians": summary}, versions
+    return {"rounds": raw, "medians": summary, "gateway_management_api": management_api}, versions
+
+
+_MANAGEMENT_API = re.compile(r"^@connections:\s+(?P<url>\S+).*\((?P<auth>SigV4-signed)", re.M)
+
+
+def _secured_management_api(banner: str) -> str:
+    """The `@connections` URL the gateway hands its functions, from its banner: it must be
+    https (the functions trust the local CA through AWS_CA_BUNDLE) with SigV4 checked, as
+    issue 11 has the bench measure it.
+
+    Raises:
+        ServerError: The banner shows a plain-http or unsigned management API.
+    """
+    found = _MANAGEMENT_API.search(banner)
+    if found is None or not found["url"].startswith("https://"):
+        raise ServerError(f"the gateway's functions do not call @connections over https:\n{banner}")
+    return found["url"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,8 +30,9 @@ from local_gateway.core import (
     GoneError,
     PayloadTooLargeError,
 )
+from local_gateway.registry import Connection
 
-__all__ = ["create_app", "drain_messages"]
+__all__ = ["connection_description", "create_app", "drain_messages"]
 
 _CORE = web.AppKey("core", GatewayCore)
 _IN_FLIGHT = web.AppKey("in_flight", set)
@@ -152,6 +153,7 @@ async def _websocket(request: web.Request) -> web.StreamResponse:
         query=_multi(request.query),
         source_ip=request.remote or "127.0.0.1",
         user_agent=request.headers.get("User-Agent", ""),
+        path=request.raw_path,
     )
     try:
         connection = await core.connect(connect)
@@ -210,19 +212,22 @@ async def _post_to_connection(request: web.Request) -> web.Response:
     return web.Response(status=200)
 
 
+def connection_description(connection: Connection) -> dict[str, Any]:
+    """The body of `GET @connections/{id}`: times in ISO 8601 UTC, and the identity."""
+    return {
+        "connectedAt": _iso(connection.connected_at),
+        "lastActiveAt": _iso(connection.last_active_at),
+        "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
+    }
+
+
 async def _get_connection(request: web.Request) -> web.Response:
     connection_id = request.match_info["connection_id"]
     try:
         connection = request.app[_CORE].describe(connection_id)
     except GoneError:
         return _gone(connection_id)
-    return web.json_response(
-        {
-            "connectedAt": _iso(connection.connected_at),
-            "lastActiveAt": _iso(connection.last_active_at),
-            "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
-        }
-    )
+    return web.json_response(connection_description(connection))
 
 
 async def _delete_connection(request: web.Request) -> web.Response:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from local_gateway.paths import REPO_ROOT
+from local_gateway.paths import HANDLERS_ROOT
 
 __all__ = [
     "CONNECTION_DURATION_SECONDS",
@@ -23,6 +23,8 @@ __all__ = [
     "DEFAULT_MEMORY_SIZE",
     "DEFAULT_ROUTE_SELECTION_EXPRESSION",
     "DEFAULT_STAGE",
+    "DEFAULT_THROTTLING_BURST_LIMIT",
+    "DEFAULT_THROTTLING_RATE_LIMIT",
     "DEFAULT_TIMEOUT",
     "DEFAULT_TTL_SECONDS",
     "ENV_CONNECTIONS_TABLE",
@@ -35,7 +37,7 @@ __all__ = [
     "TTL_ATTRIBUTE",
 ]
 
-CONTRACT_FILE = REPO_ROOT / "lambda_src" / "websocket_handlers" / "contract.json"
+CONTRACT_FILE = HANDLERS_ROOT / "websocket_handlers" / "contract.json"
 
 _CONTRACT: dict[str, Any] = json.loads(CONTRACT_FILE.read_text(encoding="utf-8"))
 _TABLE = _CONTRACT["connections_table"]
@@ -66,3 +68,6 @@ DEFAULT_ROUTE_SELECTION_EXPRESSION: str = _DEFAULTS["route_selection_expression"
 DEFAULT_TTL_SECONDS: int = _DEFAULTS["connection_ttl_seconds"]
 DEFAULT_MEMORY_SIZE: int = _DEFAULTS["lambda_memory_size"]
 DEFAULT_TIMEOUT: int = _DEFAULTS["lambda_timeout"]
+# The stage's throttling (token bucket: burst is its size, rate its refill per second).
+DEFAULT_THROTTLING_BURST_LIMIT: int = _DEFAULTS["throttling_burst_limit"]
+DEFAULT_THROTTLING_RATE_LIMIT: float = _DEFAULTS["throttling_rate_limit"]

@@ -13,12 +13,16 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from local_gateway.contract import MESSAGE_BYTES
 from local_gateway.lambda_events import LambdaEventBuilder
 from local_gateway.registry import Channel, Connection, ConnectionRegistry, State, new_id
 from local_gateway.routes import Route, RouteTable
+from local_gateway.throttle import THROTTLED_MESSAGE, StageThrottle
+
+if TYPE_CHECKING:
+    from local_gateway.authorizer import ConnectAuthorizer
 
 __all__ = [
     "CLOSE_GOING_AWAY",
@@ -31,6 +35,7 @@ __all__ = [
     "GatewayCore",
     "GoneError",
     "HandlerError",
+    "IntegrationTimeoutError",
     "Invoker",
     "PayloadTooLargeError",
 ]
@@ -45,7 +50,26 @@ _log = logging.getLogger("local_gateway")
 
 
 class HandlerError(Exception):
-    """A handler raised, or returned something Lambda could not serialize."""
+    """A handler raised, or returned something Lambda could not serialize.
+
+    `client_message` is what API Gateway tells the client instead of a route's response:
+    "Internal server error" for a failed, timed-out or throttled Lambda invocation
+    ("How do I troubleshoot the internal server error for API Gateway endpoints that
+    integrate with Lambda", https://repost.aws/knowledge-center/api-gateway-internal-server-error).
+    """
+
+    client_message = "Internal server error"
+
+
+class IntegrationTimeoutError(HandlerError):
+    """The invocation outlived API Gateway's integration timeout (29 s for WebSocket APIs).
+
+    The client then gets "Endpoint request timed out" in the usual error frame, as users
+    of API Gateway WebSocket APIs report it (aws/chalice#1406, Kludex/mangum#128); the
+    function runs on until its own Lambda timeout.
+    """
+
+    client_message = "Endpoint request timed out"
 
 
 class Invoker(Protocol):
@@ -83,6 +107,8 @@ class ConnectRequest:
     query: Mapping[str, Sequence[str]]
     source_ip: str
     user_agent: str = ""
+    # The path as sent, still percent-encoded: an AWS_IAM signature covers it.
+    path: str = ""
 
 
 def _status_of(result: Any) -> int:
@@ -119,6 +145,10 @@ class GatewayCore:
         idle_timeout: Seconds without activity before a connection is closed with 1001.
         max_duration: Seconds after connecting before a connection is closed with 1001.
         clock: Epoch seconds; injectable so tests can move time.
+        authorizer: Authorizes each handshake before `$connect` runs; None: anyone connects.
+        throttle: The stage's and routes' token buckets (`local_gateway.throttle`): a
+            throttled handshake is refused with 429, a throttled message answered with
+            a "Too Many Requests" error frame; None: no throttling.
     """
 
     def __init__(
@@ -130,6 +160,8 @@ class GatewayCore:
         idle_timeout: float,
         max_duration: float,
         clock: Callable[[], float] = time.time,
+        authorizer: ConnectAuthorizer | None = None,
+        throttle: StageThrottle | None = None,
     ) -> None:
         self._routes = routes
         self._invoker = invoker
@@ -137,6 +169,8 @@ class GatewayCore:
         self._idle_timeout = idle_timeout
         self._max_duration = max_duration
         self._clock = clock
+        self._authorizer = authorizer
+        self._throttle = throttle
         self.connections = ConnectionRegistry()
 
     async def connect(self, request: ConnectRequest) -> Connection:
@@ -149,8 +183,13 @@ class GatewayCore:
             which the handshake's answer carries.
 
         Raises:
-            ConnectRejectedError: The handler returned a non-2xx status or raised.
+            ConnectRejectedError: The stage is throttling handshakes (429), the authorizer
+                refused the client (401, 403, or 500 when it failed), or the handler
+                returned a non-2xx status or raised.
         """
+        if self._throttle is not None and not self._throttle.allow("$connect"):
+            _log.info("$connect throttled: the handshake is refused with 429")
+            raise ConnectRejectedError(429)
         now = self._clock()
         connection = Connection(
             connection_id=new_id(),
@@ -160,8 +199,15 @@ class GatewayCore:
             user_agent=request.user_agent,
         )
         route = self._routes.get("$connect")
+        event = self._events.connect(connection, headers=request.headers, query=request.query)
+        if self._authorizer is not None:
+            # Authorization comes before the route's integration and decides alone
+            # whether it runs; its result then rides on every event of the connection.
+            grant = await self._authorizer.authorize(event, request)
+            connection.authorizer = grant.authorizer
+            connection.identity = grant.identity
+            event["requestContext"].update(self._events.authorization(connection))
         if route is not None:
-            event = self._events.connect(connection, headers=request.headers, query=request.query)
             try:
                 result = await self._invoker.invoke(route, event)
             except HandlerError:
@@ -206,10 +252,13 @@ class GatewayCore:
         if route is None:
             await self._send_error(connection, event, "Forbidden")
             return
+        if self._throttle is not None and not self._throttle.allow(route.key):
+            await self._send_error(connection, event, THROTTLED_MESSAGE)
+            return
         try:
             result = await self._invoker.invoke(route, event)
-        except HandlerError:
-            await self._send_error(connection, event, "Internal server error")
+        except HandlerError as error:
+            await self._send_error(connection, event, error.client_message)
             return
         body = result.get("body") if isinstance(result, Mapping) else None
         if route.two_way_response and isinstance(body, str):

@@ -52,7 +52,10 @@ class LambdaEventBuilder:
     Args:
         stage: The stage name put in `requestContext.stage`.
         api_id: The API id put in `requestContext.apiId`.
-        domain_name: What the client connected to (`host:port` locally).
+        domain_name: The API's `host:port` (locally the TLS listener's): `domainName`,
+            and the `Host` of events without a handshake.
+        forwarded_port: The port the stage's clients connect to, for
+            `X-Forwarded-Port`; default: `domain_name`'s.
         clock: Epoch seconds; injectable so tests can move time.
     """
 
@@ -62,11 +65,13 @@ class LambdaEventBuilder:
         stage: str,
         api_id: str,
         domain_name: str,
+        forwarded_port: int | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._stage = stage
         self._api_id = api_id
         self._domain_name = domain_name
+        self._forwarded_port = str(forwarded_port or domain_name.rpartition(":")[2] or "80")
         self._clock = clock
 
     def _request_context(
@@ -87,8 +92,26 @@ class LambdaEventBuilder:
             "domainName": self._domain_name,
             "stage": self._stage,
             "apiId": self._api_id,
-            "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
+            **self.authorization(connection),
         }
+
+    def authorization(self, connection: Connection) -> dict[str, Any]:
+        """The request context fields `$connect`'s authorization decides for a connection.
+
+        `identity` always (with an AWS_IAM caller's fields when there is one), and
+        `authorizer` when a Lambda authorizer allowed the connection: API Gateway puts
+        the same on `$connect` and on every later event of the connection.
+        """
+        fields: dict[str, Any] = {
+            "identity": {
+                "sourceIp": connection.source_ip,
+                "userAgent": connection.user_agent,
+                **connection.identity,
+            }
+        }
+        if connection.authorizer is not None:
+            fields["authorizer"] = dict(connection.authorizer)
+        return fields
 
     def connect(
         self,
@@ -140,7 +163,7 @@ class LambdaEventBuilder:
         result["Host"] = host[-1:] or [self._domain_name]
         result["X-Amzn-Trace-Id"] = [_trace_id(self._clock())]
         result["X-Forwarded-For"] = [", ".join([*forwarded_for, connection.source_ip])]
-        result["X-Forwarded-Port"] = [self._domain_name.rpartition(":")[2] or "80"]
+        result["X-Forwarded-Port"] = [self._forwarded_port]
         result["X-Forwarded-Proto"] = ["http"]
         return result
 

@@ -6,8 +6,8 @@ import base64
 import enum
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 __all__ = ["Channel", "Connection", "ConnectionRegistry", "State", "new_id"]
 
@@ -52,6 +52,11 @@ class Connection:
     channel: Channel | None = None
     # The subprotocol `$connect` chose by returning a `Sec-WebSocket-Protocol` header.
     subprotocol: str | None = None
+    # What `$connect`'s authorization decided, carried by every event of the connection:
+    # `requestContext.authorizer` (None without a Lambda authorizer) and the fields an
+    # AWS_IAM signer adds to `requestContext.identity`.
+    authorizer: dict[str, Any] | None = None
+    identity: dict[str, str] = field(default_factory=dict)
 
 
 class ConnectionRegistry:

@@ -36,6 +36,8 @@ _ROUTE_ATTRIBUTES = {
     "two_way_response",
     "dynamodb_actions",
     "manage_connections",
+    "throttling_burst_limit",
+    "throttling_rate_limit",
 }
 _HANDLER = re.compile(r"^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$")
 _BODY_REFERENCE = re.compile(r"\$\{request\.body\.([^}]+)\}|^\$request\.body\.(.+)$")
@@ -59,6 +61,14 @@ class Route:
     timeout: int = DEFAULT_TIMEOUT
     environment: Mapping[str, str] = field(default_factory=dict)
     two_way_response: bool = False
+    # The route's own throttling (its `route_settings` on the stage); None: the stage's.
+    throttling_burst_limit: int | None = None
+    throttling_rate_limit: float | None = None
+    # The function's own import path (its code, then its layers' python/ folders, the
+    # last merged first), when it differs from the gateway's; empty: the gateway's.
+    search_path: tuple[Path, ...] = ()
+    # The function's own `reserved_concurrent_executions`; None: the gateway's setting.
+    reserved_concurrency: int | None = None
 
     @classmethod
     def from_spec(cls, key: str, spec: Mapping[str, Any]) -> Route:
@@ -80,7 +90,30 @@ class Route:
             timeout=spec.get("timeout") or DEFAULT_TIMEOUT,
             environment={str(k): str(v) for k, v in (spec.get("environment") or {}).items()},
             two_way_response=bool(spec.get("two_way_response", False)),
+            throttling_burst_limit=_optional_number(key, spec, "throttling_burst_limit"),
+            throttling_rate_limit=_optional_number(key, spec, "throttling_rate_limit"),
         )
+
+
+def _optional_number(key: str, spec: Mapping[str, Any], name: str) -> Any:
+    """A route's optional throttling number, held to the module's validation of it.
+
+    Raises:
+        RouteError: The value is not a number in the range `variables.tf` allows.
+    """
+    value = spec.get(name)
+    if value is None:
+        return None
+    whole = name == "throttling_burst_limit"
+    valid = isinstance(value, int | float) and not isinstance(value, bool)
+    if valid and whole:
+        valid = value == int(value) and 1 <= value <= 5000
+    elif valid:
+        valid = 0 < value <= 10000
+    if not valid:
+        allowed = "a whole number from 1 to 5000" if whole else "greater than 0 and at most 10000"
+        raise RouteError(f"route {key!r}: {name} must be null or {allowed}, got {value!r}")
+    return int(value) if whole else float(value)
 
 
 def _read_routes_file(path: Path) -> dict[str, Route]:
@@ -146,6 +179,10 @@ class RouteTable:
     def get(self, key: str) -> Route | None:
         """Return the route with exactly this key (`$connect`, `$disconnect`, ...)."""
         return self._routes.get(key)
+
+    def values(self) -> list[Route]:
+        """Every route, in the order they were given."""
+        return list(self._routes.values())
 
     def select_key(self, body: str | None) -> str | None:
         """Evaluate the selection expression against a text body; None when it cannot be."""

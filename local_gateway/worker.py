@@ -1,40 +1,37 @@
-"""One route's function, in a process of its own, as a Lambda container is.
+"""One execution environment of a route's function: a process running one invocation at a time.
 
-A process per route gives each function its own environment (the route's `environment`
-and the module's variables), its own cold start and its own module-level clients, so
-handlers behave as they do on AWS and cannot see each other's state or the gateway's.
-Invocations run in a thread pool, so one slow invocation never holds up the next.
+Lambda runs each invocation in an execution environment that handles one request at a
+time, and adds environments as invocations overlap; module-level state lives as long as
+its environment ("Understanding the Lambda execution environment lifecycle",
+https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html). Here that
+environment is this process: the gateway (`local_gateway.invoker`) starts as many as the
+route needs, sends each one invocation at a time, and kills one whose invocation timed out.
 
-Protocol, one JSON object per line: requests `{"id", "event"}` on stdin; replies
-`{"id", "result"}` or `{"id", "error"}` on the stdout the process started with. The
-handler's own output (stdout and stderr) goes to stderr, each line tagged with the route
-and connection id of the invocation that wrote it.
+Protocol, one JSON object per line, on the stdout the process started with: first the
+Init phase's outcome, `{"ready": true}` or `{"init_error", "detail"}`; then for each
+request read from stdin (`{"request_id", "event"}`) one reply, `{"result"}` or
+`{"error"}`. The handler's own output (stdout and stderr) goes to stderr, each line
+tagged with the route and the connection id of the invocation that wrote it.
 
 Run by `local_gateway.invoker`: `python -m local_gateway.worker ROUTE_JSON`.
 """
 
 from __future__ import annotations
 
-import functools
-import heapq
 import importlib
 import io
-import itertools
 import json
 import os
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TextIO
 
 __all__ = ["LambdaContext", "TaggedStream", "main"]
 
-# Lambda runs invocations of one function concurrently in separate containers; this
-# many threads stand in for them.
-_CONCURRENCY = 16
+Handler = Callable[[dict[str, Any], "LambdaContext"], Any]
 
 
 class LambdaContext:
@@ -68,153 +65,134 @@ class LambdaContext:
 
 
 class TaggedStream(io.TextIOBase):
-    """A text stream that prefixes each line with the tag of the thread writing it.
+    """A text stream that prefixes each complete line with the current invocation's tag.
 
-    Threads run different invocations at once; tagging per thread keeps each line with
-    the connection that caused it.
+    One invocation runs at a time, so one tag at a time is right; the gateway reads the
+    lines from the pipe and shows them on its console.
     """
 
     def __init__(self, *, target: TextIO, default_tag: str) -> None:
         self._target = target
         self._default_tag = default_tag
-        self._local = threading.local()
-        self._lock = threading.Lock()
+        self._tag = default_tag
+        self._pending = ""
 
     def set_tag(self, tag: str | None) -> None:
-        """Tag this thread's lines with `tag` (None: the default tag)."""
-        self._local.tag = tag
+        """Tag the lines from now on with `tag` (None: the default tag)."""
+        self._tag = tag or self._default_tag
 
     def write(self, text: str) -> int:
-        """Buffer text per thread and emit each completed line with its tag."""
-        pending = getattr(self._local, "pending", "") + text
-        *lines, self._local.pending = pending.split("\n")
+        """Buffer text and emit each completed line with the tag."""
+        *lines, self._pending = (self._pending + text).split("\n")
         if lines:
-            tag = getattr(self._local, "tag", None) or self._default_tag
-            with self._lock:
-                self._target.write("".join(f"{tag} {line}\n" for line in lines))
-                self._target.flush()
+            self._target.write("".join(f"{self._tag} {line}\n" for line in lines))
+            self._target.flush()
         return len(text)
 
     def flush(self) -> None:
-        """Emit this thread's unfinished line, if any."""
-        if getattr(self._local, "pending", ""):
+        """Emit an unfinished line, if any."""
+        if self._pending:
             self.write("\n")
 
     def writable(self) -> bool:
         return True
 
 
-def _timed_out(timeout: float) -> str:
-    """Lambda's own error message for an invocation that reached its timeout."""
-    return f"Task timed out after {timeout:.2f} seconds"
+def _import_failure(error: BaseException, module_name: str, search_path: list[str]) -> str:
+    """Say which file could not be imported and why, for the console and the start check.
 
-
-class _FirstReply:
-    """Passes on only the first reply of an invocation: its result or its timeout."""
-
-    def __init__(self, reply: Callable[[dict[str, Any]], None]) -> None:
-        self._reply = reply
-        self._lock = threading.Lock()
-        self._sent = False
-
-    def __call__(self, message: dict[str, Any]) -> None:
-        with self._lock:
-            if self._sent:
-                return
-            self._sent = True
-        self._reply(message)
-
-
-class _Watchdog:
-    """Delivers each invocation's timeout error at its deadline, from one thread.
-
-    A `threading.Timer` per invocation started an OS thread for every message, most of
-    a worker's own overhead; one thread waiting for the earliest deadline does the
-    same. A deadline that passes after the result was sent is dropped by `_FirstReply`,
-    so nothing needs cancelling.
+    A syntax error names its own file and line; any other error names the innermost
+    frame inside the function's code; a missing module names the folders searched.
     """
-
-    def __init__(self) -> None:
-        self._condition = threading.Condition()
-        self._deadlines: list[tuple[float, int, Callable[[], None]]] = []
-        self._order = itertools.count()
-        threading.Thread(target=self._run, name="lambda-timeouts", daemon=True).start()
-
-    def schedule(self, delay: float, expire: Callable[[], None]) -> None:
-        """Call `expire` once `delay` seconds have passed."""
-        entry = (time.monotonic() + delay, next(self._order), expire)
-        with self._condition:
-            heapq.heappush(self._deadlines, entry)
-            if self._deadlines[0] is entry:
-                self._condition.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._condition:
-                while not self._deadlines or self._deadlines[0][0] > time.monotonic():
-                    wait = self._deadlines[0][0] - time.monotonic() if self._deadlines else None
-                    self._condition.wait(wait)
-                _, _, expire = heapq.heappop(self._deadlines)
-            expire()
+    if isinstance(error, SyntaxError) and error.filename:
+        where = f"{error.filename}, line {error.lineno}"
+    elif isinstance(error, ModuleNotFoundError) and (
+        module_name == error.name or module_name.startswith(f"{error.name}.")
+    ):
+        where = f"module {module_name!r} not found in {', '.join(search_path)}"
+    else:
+        frames = [
+            frame
+            for frame in traceback.extract_tb(error.__traceback__)
+            if any(frame.filename.startswith(folder) for folder in search_path)
+        ]
+        module = sys.modules.get(module_name)
+        if frames:
+            where = f"{frames[-1].filename}, line {frames[-1].lineno}"
+        else:
+            where = getattr(module, "__file__", None) or module_name
+    return f"{where}: {type(error).__name__}: {error}"
 
 
-def _load_handler(name: str) -> Callable[[dict[str, Any], LambdaContext], Any]:
+def _load_handler(name: str) -> Handler:
+    """Import the handler (Lambda's Init phase). Raises what the import raised."""
     module_name, _, attribute = name.rpartition(".")
-    return getattr(importlib.import_module(module_name), attribute)
+    module = importlib.import_module(module_name)
+    handler = getattr(module, attribute, None)
+    if not callable(handler):
+        raise AttributeError(f"module {module_name!r} has no function {attribute!r}")
+    return handler
 
 
-def main() -> None:
-    """Serve invocations of one route's handler until stdin closes."""
-    route = json.loads(sys.argv[1])
-    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    stream = TaggedStream(target=sys.__stderr__, default_tag=f"[{route['key']}]")
-    sys.stdout = sys.stderr = stream
-    sys.path[:0] = route["search_path"]
-    reply_lock = threading.Lock()
-
-    def reply(message: dict[str, Any]) -> None:
-        with reply_lock:
-            replies.write(json.dumps(message) + "\n")
-            replies.flush()
-
-    try:
-        handler = _load_handler(route["handler"])
-    except Exception:  # Lambda reports an import failure on every invocation.
-        traceback.print_exc()
-        handler = None
-
-    watchdog = _Watchdog()
-
-    def invoke(request: dict[str, Any]) -> None:
+def _serve(
+    route: dict[str, Any], handler: Handler, stream: TaggedStream, reply: Callable[..., None]
+) -> None:
+    """Run each request from stdin to its end before reading the next one."""
+    for line in sys.stdin:
+        request = json.loads(line)
         event = request["event"]
-        connection_id = event["requestContext"]["connectionId"]
-        stream.set_tag(f"[{route['key']} {connection_id}]")
+        stream.set_tag(f"[{route['key']} {event['requestContext']['connectionId']}]")
         context = LambdaContext(
             function_name=route["function_name"],
             memory_limit_in_mb=route["memory_size"],
             timeout=route["timeout"],
             aws_request_id=request["request_id"],
         )
-        answer = _FirstReply(reply)
-        # Lambda fails an invocation at its timeout; a thread cannot be stopped, so the
-        # handler runs on but its late result is dropped.
-        timeout = {"id": request["id"], "error": _timed_out(route["timeout"])}
-        watchdog.schedule(route["timeout"], functools.partial(answer, timeout))
         try:
-            if handler is None:
-                raise ImportError(f"Runtime.ImportModuleError: cannot import {route['handler']}")
-            answer({"id": request["id"], "result": json.loads(json.dumps(handler(event, context)))})
+            result = json.loads(json.dumps(handler(event, context)))
         except Exception as error:  # Any handler failure is the invocation's error, as on Lambda.
             traceback.print_exc()
-            answer({"id": request["id"], "error": f"{type(error).__name__}: {error}"})
-        finally:
             stream.flush()
+            reply(error=f"{type(error).__name__}: {error}")
+        else:
+            stream.flush()
+            reply(result=result)
+        finally:
             stream.set_tag(None)
 
-    with ThreadPoolExecutor(max_workers=_CONCURRENCY) as pool:
-        for line in sys.stdin:
-            pool.submit(invoke, json.loads(line))
+
+def main() -> None:
+    """Initialize the route's handler, then serve invocations one at a time until stdin closes."""
+    route = json.loads(sys.argv[1])
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    stream = TaggedStream(target=sys.__stderr__, default_tag=f"[{route['key']}]")
+    sys.stdout = sys.stderr = stream
+    search_path = [str(Path(folder)) for folder in route["search_path"]]
+    sys.path[:0] = search_path
+
+    def reply(**message: Any) -> None:
+        replies.write(json.dumps(message) + "\n")
+        replies.flush()
+
+    try:
+        handler = _load_handler(route["handler"])
+    except Exception as error:
+        # Lambda's own wording for a handler it cannot import; the environment is then
+        # discarded and the next invocation tries a fresh one.
+        module_name = route["handler"].rpartition(".")[0]
+        print(
+            f"[ERROR] Runtime.ImportModuleError: Unable to import module {module_name!r}: {error}"
+        )
+        traceback.print_exc()
+        stream.flush()
+        reply(
+            init_error=f"{type(error).__name__}: {error}",
+            detail=_import_failure(error, module_name, search_path),
+        )
+        return
+    reply(ready=True)
+    _serve(route, handler, stream, reply)
 
 
 if __name__ == "__main__":

@@ -277,13 +277,29 @@ async def wait_until_no_records(gateway: GatewayChildProcess, timeout: float = 6
             await asyncio.sleep(0.2)
 
 
+# Execution environments come and go with the traffic, tens of MB each; with idle ones
+# ending after a second, memory is compared once they are all gone: the gateway alone.
+GATEWAY_ARGS = ("--idle-environment-seconds", "1")
+
+
+async def settled_rss(gateway: GatewayChildProcess, timeout: float = 60) -> int:
+    """The tree's RSS once every record is gone and every execution environment has ended.
+
+    The gateway must run with `GATEWAY_ARGS`.
+    """
+    await wait_until_no_records(gateway, timeout)
+    async with asyncio.timeout(timeout):
+        while await asyncio.to_thread(gateway.environments):
+            await asyncio.sleep(0.2)
+    return gateway.rss_bytes()
+
+
 async def _main(frames: int, clients: int, seed: int) -> None:
     raise_fd_limit()
-    with GatewayChildProcess() as gateway:
-        # Warm: every route's worker has started and made its first AWS call.
+    with GatewayChildProcess(*GATEWAY_ARGS) as gateway:
+        # Warm: every route has run, and made its first AWS call, in some environment.
         await echo_once(gateway.websocket_url, "warm-up")
-        await wait_until_no_records(gateway)
-        before = gateway.rss_bytes()
+        before = await settled_rss(gateway)
         report = await run_fuzz(gateway.websocket_url, frames=frames, clients=clients, seed=seed)
         summary = report.summary()
         check = await check_records(gateway, report.live)
@@ -292,10 +308,9 @@ async def _main(frames: int, clients: int, seed: int) -> None:
         summary["live_clients_with_exactly_one_record"] = check.tokens_per_live_client.count(1)
         for live in report.live:
             await live.socket.close()
-        await wait_until_no_records(gateway)
         summary["gateway_rss_mb"] = {
             "warm_before": before // 2**20,
-            "after_all_closed": gateway.rss_bytes() // 2**20,
+            "after_all_closed": await settled_rss(gateway) // 2**20,
         }
         print(json.dumps(summary, indent=2))
         if not check.ok():

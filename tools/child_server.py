@@ -2,10 +2,17 @@
 and measured: the one helper of `bench/` (`make bench`) and `stress/` (`make fuzz`,
 `make load`, and the tests in tests/gateway/stress).
 
-A server is more than its first process: the gateway has one worker per route (and its
-DynamoDB runs inside it), serverless-offline runs handlers in worker threads or child
+A server is more than its first process: the gateway has worker processes, its
+functions' execution environments, as many as invocations overlap (and its DynamoDB
+runs inside it), serverless-offline runs handlers in worker threads or child
 processes. Memory and CPU are summed over the whole tree, read from /proc (Linux), which
-is what a user's machine pays, and apart from the client's own. Each server gets a
+is what a user's machine pays, and apart from the client's own. Memory is reported two
+ways: the sum of each process's RSS counts a page shared by several processes (the
+gateway's execution environments are forks sharing boto3's pages copy-on-write) once in
+each of them, so it overstates the tree; the sum of each process's PSS (proportional set
+size: each page divided by the number of processes sharing it, `/proc/PID/smaps_rollup`,
+https://docs.kernel.org/filesystems/proc.html) counts every page once, and is what the
+tree costs the machine. Each server gets a
 process group of its own (Ctrl-C on `make` reaches the driver, which stops the server)
 and writes its output to a log file, which start-up watches for the line saying it
 serves.
@@ -43,6 +50,7 @@ __all__ = [
     "raise_fd_limit",
     "tree_cpu_seconds",
     "tree_pids",
+    "tree_pss_bytes",
     "tree_rss_bytes",
     "wait_until_idle",
 ]
@@ -129,6 +137,29 @@ def tree_rss_bytes(root: int) -> int:
     return total
 
 
+def _pss_bytes(pid: int) -> int | None:
+    """One process's PSS; None if it has ended."""
+    try:
+        text = (_PROC / str(pid) / "smaps_rollup").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    for line in text.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024  # in kB
+    return None  # a kernel thread, or a process ending as we read
+
+
+def tree_pss_bytes(root: int) -> int:
+    """Proportional memory of the tree: the sum of each process's PSS, every page counted
+    once however many processes share it.
+
+    Raises:
+        OSError: `/proc/PID/smaps_rollup` cannot be read (Linux before 4.14, or another
+            user's process).
+    """
+    return sum(_pss_bytes(pid) or 0 for pid in tree_pids(root))
+
+
 def tree_cpu_seconds(root: int) -> float:
     """User plus system CPU time used so far by the tree's live processes."""
     ticks = 0
@@ -161,23 +192,35 @@ def wait_until_idle(
 
 
 class PeakSampler:
-    """Samples the tree's RSS on a thread, so the peak is seen while the client is busy.
+    """Samples the tree's memory on a thread, so the peak is seen while the client is busy.
 
     Args:
         root: The server's first process.
         interval: Seconds between samples.
+        pss: Also sample the tree's PSS (slower to read than RSS).
+
+    Attributes:
+        peak: The highest sum of the tree's RSS seen, in bytes.
+        peak_pss: The highest sum of its PSS seen (0 unless `pss`).
     """
 
-    def __init__(self, *, root: int, interval: float = 0.05) -> None:
+    def __init__(self, *, root: int, interval: float = 0.05, pss: bool = False) -> None:
         self._root = root
         self._interval = interval
+        self._pss = pss
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self.peak = 0
+        self.peak_pss = 0
+
+    def _sample(self) -> None:
+        self.peak = max(self.peak, tree_rss_bytes(self._root))
+        if self._pss:
+            self.peak_pss = max(self.peak_pss, tree_pss_bytes(self._root))
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss_bytes(self._root))
+            self._sample()
             self._stop.wait(self._interval)
 
     def __enter__(self) -> PeakSampler:
@@ -187,7 +230,7 @@ class PeakSampler:
     def __exit__(self, *_exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, tree_rss_bytes(self._root))
+        self._sample()
 
 
 def raise_fd_limit(wanted: int | None = None) -> int:
@@ -279,7 +322,7 @@ class ChildServer:
                     return "\n".join(lines[: index + 1])
             if self._process.poll() is not None:
                 break
-            time.sleep(0.1)
+            time.sleep(0.02)  # often: the bench times start-up through this wait
         raise self._failure("did not start", log)
 
     def _failure(self, what: str, log: Path) -> ServerError:
@@ -327,6 +370,16 @@ class ChildServer:
         self.stop()
 
 
+def _is_zygote(pid: int, *, parent: int) -> bool:
+    """Whether `pid` is the gateway's zygote: its child running `local_gateway.zygote`
+    (the environments forked from it share that command line, one level further down)."""
+    try:
+        command = (_PROC / str(pid) / "cmdline").read_bytes()
+        return int(_stat_fields(pid)[1]) == parent and b"local_gateway.zygote" in command
+    except (OSError, ValueError):
+        return False  # ended while we looked
+
+
 _DYNAMODB_LINE = re.compile(r"DynamoDB:\s+(http://\S+) \(table (\S+)\)")
 
 
@@ -355,6 +408,12 @@ class GatewayChildProcess(ChildServer):
     def websocket_url(self) -> str:
         """The stage's WebSocket URL clients connect to."""
         return self.url
+
+    def environments(self) -> list[int]:
+        """The execution environments alive now: every process below the gateway except
+        its zygote, the process they are forked from (local_gateway/zygote.py), which
+        lives as long as the gateway."""
+        return [pid for pid in tree_pids(self.pid)[1:] if not _is_zygote(pid, parent=self.pid)]
 
     @property
     def management_url(self) -> str:

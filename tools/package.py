@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from local_gateway.paths import REPO_ROOT
-from tools.standin_provider.archive import glob_match, read_archive_file
+from local_gateway.standin.archive import glob_match, read_archive_file
 
 __all__ = ["LAYER_SUFFIXES", "build_layer_zip", "build_zip", "layer_files", "load_excludes", "main"]
 

@@ -4,7 +4,7 @@ Runs `terraform fmt -check -recursive`, then `init` + `validate` of the root
 module, each submodule under `modules/` and each example under `examples/`, for
 every AWS provider version `versions.tf` admits (6.47.0 and 5.100.0). Providers
 come from a plugin cache or the registry when allowed, else from the stand-in
-(see `tools/standin_provider/workspace.py`); each line of output says which.
+(see `tools/standin_workspace.py`); each line of output says which.
 
     python -m tools.validate [--aws-version 6.47.0] [--project DIR]
 """
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from local_gateway.paths import REPO_ROOT
-from tools.standin_provider.mirror import AWS_VERSIONS
-from tools.standin_provider.workspace import Workspace, choose_source, project_copy
+from local_gateway.standin.mirror import AWS_VERSIONS
+from tools.standin_workspace import Workspace, choose_source, project_copy
 from tools.terraform import run
 from tools.tfconfig import module_dirs
 

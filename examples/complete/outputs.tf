@@ -1,6 +1,11 @@
 output "stage_invoke_url" {
-  description = "The `wss://` URL clients connect to."
+  description = "The stage's `wss://` URL on API Gateway's own endpoint, which this example turns off: clients use `domain_name_invoke_url`."
   value       = module.websocket.stage_invoke_url
+}
+
+output "domain_name_invoke_url" {
+  description = "The `wss://` URL clients connect to, on the custom domain (the only way in: the execute-api endpoint is off)."
+  value       = module.websocket.domain_name_invoke_url
 }
 
 output "stage_connections_endpoint" {
@@ -31,4 +36,24 @@ output "function_log_group_names" {
 output "access_log_group_name" {
   description = "Name of the log group of the stage's JSON access logs."
   value       = module.websocket.access_log_group_name
+}
+
+output "alarm_arns" {
+  description = "ARN of each alarm, by what it watches."
+  value       = module.websocket.alarm_arns
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard of the API, its functions and its sends."
+  value       = module.websocket.dashboard_name
+}
+
+output "connect_authorizer_function_name" {
+  description = "Name of the `$connect` authorizer function, for its logs."
+  value       = module.websocket.connect_authorizer_function_name
+}
+
+output "token_secret_key_arn" {
+  description = "ARN of the KMS key to create the token secret parameter with (`aws ssm put-parameter --key-id`)."
+  value       = aws_kms_key.token_secret.arn
 }

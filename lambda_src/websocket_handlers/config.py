@@ -17,15 +17,25 @@ from websocket_handlers.contract import (
     ENV_CONNECTION_TTL_SECONDS,
     ENV_CONNECTIONS_TABLE,
     ENV_MANAGEMENT_API_ENDPOINT,
+    ENV_METRICS_NAMESPACE,
+    METRICS_NAMESPACE_DEFAULT,
 )
 
-__all__ = ["ConfigError", "Settings", "load_settings"]
+__all__ = ["ConfigError", "Settings", "load_settings", "metrics_namespace"]
 
 # Set by Lambda itself; the module's own variables are named in contract.json.
 _AWS_REGION = "AWS_REGION"
 
 # DynamoDB's own rule for table names.
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+
+# CloudWatch's rule for namespaces: up to 255 of 0-9 A-Z a-z . - _ / # : and
+# space, not only spaces ("Amazon CloudWatch concepts", Namespaces,
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html),
+# not starting with a colon (the Metric API's `Namespace` pattern `[^:].*`,
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Metric.html)
+# and not with `AWS/`, which is reserved for AWS's own (PutMetricData).
+_NAMESPACE = re.compile(r"(?!AWS/)(?! *$)[0-9A-Za-z._/#\- ][0-9A-Za-z._/#:\- ]{0,254}")
 
 
 class ConfigError(RuntimeError):
@@ -46,12 +56,15 @@ class Settings:
             event instead (see `websocket_handlers.sender.endpoint_url`).
         region: the AWS region the function runs in, for which `@connections`
             requests are signed.
+        metrics_namespace: the CloudWatch namespace of the send metrics
+            (`websocket_handlers.metrics`).
     """
 
     connections_table: str
     connection_ttl_seconds: int
     management_api_endpoint: str | None
     region: str | None
+    metrics_namespace: str = METRICS_NAMESPACE_DEFAULT
 
 
 def load_settings(
@@ -80,7 +93,26 @@ def load_settings(
         connection_ttl_seconds=_ttl_seconds(env.get(ENV_CONNECTION_TTL_SECONDS)),
         management_api_endpoint=endpoint,
         region=region,
+        metrics_namespace=metrics_namespace(env),
     )
+
+
+def metrics_namespace(environ: Mapping[str, str]) -> str:
+    """The namespace `METRICS_NAMESPACE` names, or the module's default when unset.
+
+    Raises:
+        ConfigError: a name CloudWatch would refuse, so that the cold start fails
+            rather than every metric being dropped silently.
+    """
+    value = environ.get(ENV_METRICS_NAMESPACE)
+    if not value:
+        return METRICS_NAMESPACE_DEFAULT
+    if not _NAMESPACE.fullmatch(value):
+        raise ConfigError(
+            f"{ENV_METRICS_NAMESPACE}={value!r} is not a CloudWatch namespace: 1-255 of "
+            "0-9 A-Z a-z . - _ / # : and space, not starting with ':' or 'AWS/'"
+        )
+    return value
 
 
 def _table_name(value: str | None) -> str:

@@ -1,7 +1,8 @@
 """The connection store: one DynamoDB item per open WebSocket connection.
 
-Items are `{connectionId: S, connectedAt: N (ms), ttl: N (epoch seconds)}`; the key
-and TTL names are the module's table's (`contract.json`).
+Items are `{connectionId: S, connectedAt: N (ms), ttl: N (epoch seconds)}`, plus
+`principal: S` when `$connect` was authorized (the authorizer's `principalId`, or
+the IAM caller's ARN); the key, TTL and principal names are in `contract.json`.
 `$disconnect` is best-effort in API Gateway, so every item carries a `ttl`, and
 DynamoDB's TTL deletes records of connections that vanished without one. TTL
 deletion is eventual (often hours late), so readers of the whole table skip
@@ -18,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from websocket_handlers import clients
 from websocket_handlers.config import Settings
-from websocket_handlers.contract import HASH_KEY, TTL_ATTRIBUTE
+from websocket_handlers.contract import HASH_KEY, PRINCIPAL_ATTRIBUTE, TTL_ATTRIBUTE
 
 __all__ = ["ConnectionStore", "StoreError", "expiry"]
 
@@ -49,22 +50,21 @@ class ConnectionStore:
             table_name=settings.connections_table, ttl_seconds=settings.connection_ttl_seconds
         )
 
-    def put(self, connection_id: str, connected_at: int) -> int:
-        """Record an open connection; return the `ttl` written.
+    def put(self, connection_id: str, connected_at: int, principal: str | None = None) -> int:
+        """Record an open connection, with who was authorized to open it; return the `ttl` written.
 
         Raises:
             StoreError: the item could not be written.
         """
         ttl = expiry(time.time(), self.ttl_seconds)
-        self._call(
-            "put_item",
-            TableName=self.table_name,
-            Item={
-                HASH_KEY: {"S": connection_id},
-                _CONNECTED_AT_ATTRIBUTE: {"N": str(connected_at)},
-                TTL_ATTRIBUTE: {"N": str(ttl)},
-            },
-        )
+        item = {
+            HASH_KEY: {"S": connection_id},
+            _CONNECTED_AT_ATTRIBUTE: {"N": str(connected_at)},
+            TTL_ATTRIBUTE: {"N": str(ttl)},
+        }
+        if principal is not None:
+            item[PRINCIPAL_ATTRIBUTE] = {"S": principal}
+        self._call("put_item", TableName=self.table_name, Item=item)
         return ttl
 
     def delete(self, connection_id: str) -> None:

@@ -58,6 +58,11 @@ class WebSocketEvent:
         connected_at: when the connection opened, in milliseconds since the epoch.
         body: the raw message body, None for connect and disconnect events.
         is_base64_encoded: whether API Gateway base64-encoded a binary body.
+        principal: who `$connect` authorized: the Lambda authorizer's
+            `principalId` (`requestContext.authorizer`), or with `AWS_IAM` the
+            caller's IAM ARN (`requestContext.identity.userArn`); None when the
+            connection was not authorized. API Gateway repeats the authorizer's
+            result on every later event of the connection.
     """
 
     connection_id: str
@@ -70,6 +75,7 @@ class WebSocketEvent:
     connected_at: int
     body: Any
     is_base64_encoded: bool
+    principal: str | None = None
 
     @classmethod
     def from_dict(cls, event: Any) -> WebSocketEvent:
@@ -95,6 +101,7 @@ class WebSocketEvent:
             connected_at=_millis(context, "connectedAt"),
             body=event.get("body"),
             is_base64_encoded=event.get("isBase64Encoded") is True,
+            principal=_principal(context),
         )
 
     def text_body(self) -> str:
@@ -132,6 +139,27 @@ def _text(context: Mapping[str, Any], key: str, pattern: re.Pattern[str] | None 
     if pattern is not None and not pattern.fullmatch(value):
         raise MalformedEventError(f"requestContext.{key} has characters API Gateway never uses")
     return value
+
+
+def _principal(context: Mapping[str, Any]) -> str | None:
+    """The authorized principal: a Lambda authorizer's `principalId`, else an IAM caller's ARN.
+
+    A Lambda authorizer's output reaches the integration as `requestContext.authorizer`,
+    its `principalId` beside the context map's keys ("Output from an API Gateway
+    Lambda authorizer"); an `AWS_IAM` route puts the signer in
+    `requestContext.identity` (`userArn`), as for REST APIs.
+    """
+    authorizer = context.get("authorizer")
+    if isinstance(authorizer, Mapping):
+        principal = authorizer.get("principalId")
+        if isinstance(principal, str) and principal:
+            return principal
+    identity = context.get("identity")
+    if isinstance(identity, Mapping):
+        user_arn = identity.get("userArn")
+        if isinstance(user_arn, str) and user_arn:
+            return user_arn
+    return None
 
 
 def _millis(context: Mapping[str, Any], key: str) -> int:

@@ -13,13 +13,20 @@ there the variable is needed.)
 A client that has gone answers 410 `GoneException`: that is a normal outcome
 (`$disconnect` is best-effort), so it is raised as `ConnectionGoneError` for the
 caller to forget the connection, apart from every other error.
+
+Every send is counted: `post_to_connection` writes one log line per outcome that
+carries a CloudWatch metric in the embedded metric format (`websocket_handlers.metrics`),
+so each handler that sends through it, the module's or a consumer's, feeds the
+module's failed-sends alarm without code of its own.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from websocket_handlers import clients
+from botocore.exceptions import ClientError
+
+from websocket_handlers import clients, logs, metrics
 from websocket_handlers.config import Settings
 from websocket_handlers.connections import ConnectionStore
 from websocket_handlers.events import WebSocketEvent
@@ -31,6 +38,8 @@ __all__ = [
     "post_or_forget",
     "post_to_connection",
 ]
+
+LOGGER = logs.get_logger(__name__)
 
 
 class ConnectionGoneError(Exception):
@@ -60,14 +69,32 @@ def management_client(settings: Settings, event: WebSocketEvent) -> Any:
 def post_to_connection(client: Any, connection_id: str, data: bytes) -> None:
     """Send `data` as one message to a connection.
 
+    Each outcome is logged with its metric: sent, gone (410) or failed.
+
     Raises:
         ConnectionGoneError: the connection no longer exists (410).
         botocore.exceptions.ClientError: any other refusal, such as 403 or 413.
+        Exception: whatever else stopped the request (a timeout, no endpoint),
+            counted as a failure too.
     """
     try:
         client.post_to_connection(ConnectionId=connection_id, Data=data)
     except client.exceptions.GoneException as error:
+        metrics.record_gone(LOGGER, connection_id)
         raise ConnectionGoneError(connection_id) from error
+    except ClientError as error:
+        response = error.response
+        metrics.record_failure(
+            LOGGER,
+            connection_id,
+            response.get("Error", {}).get("Code", "Unknown"),
+            response.get("ResponseMetadata", {}).get("HTTPStatusCode"),
+        )
+        raise
+    except Exception as error:
+        metrics.record_failure(LOGGER, connection_id, type(error).__name__, None)
+        raise
+    metrics.record_sent(LOGGER, connection_id, len(data))
 
 
 def post_or_forget(client: Any, store: ConnectionStore, connection_id: str, data: bytes) -> bool:

@@ -33,6 +33,10 @@ resource "aws_apigatewayv2_api" "this" {
   protocol_type              = "WEBSOCKET"
   route_selection_expression = var.route_selection_expression
 
+  # With it on, clients reach the API through a custom domain name only ("Disable
+  # the default endpoint for WebSocket APIs"); api_endpoint still reads execute-api.
+  disable_execute_api_endpoint = var.disable_execute_api_endpoint
+
   tags = var.tags
 }
 
@@ -50,14 +54,26 @@ resource "aws_apigatewayv2_integration" "this" {
 }
 
 resource "aws_apigatewayv2_route" "this" {
-  #checkov:skip=CKV_AWS_309:A public endpoint by design, like API Gateway's own WebSocket samples; on a WebSocket API only $connect can take an authorizer, and this module has no authorizer input yet.
+  #checkov:skip=CKV_AWS_309:AWS never lets $disconnect or $default (or any route but $connect) of a WebSocket API carry authorization: "You can only use a Lambda authorizer function for the $connect route" (API Gateway developer guide, Control access to WebSocket APIs with AWS Lambda REQUEST authorizers); $connect takes CUSTOM or AWS_IAM through connect_authorization.
   for_each = var.routes
 
   api_id    = aws_apigatewayv2_api.this.id
   route_key = each.key
   target    = "integrations/${aws_apigatewayv2_integration.this[each.key].id}"
 
+  # NONE is left to the provider's default, so that routes planned before
+  # authorization existed show no change.
+  authorization_type = each.value.authorization_type == "NONE" ? null : each.value.authorization_type
+  authorizer_id      = each.value.authorization_type == "CUSTOM" ? one(aws_apigatewayv2_authorizer.this[*].id) : null
+
   route_response_selection_expression = each.value.two_way_response ? "$default" : null
+
+  lifecycle {
+    precondition {
+      condition     = each.value.authorization_type != "CUSTOM" || var.authorizer != null
+      error_message = "Route ${each.key} has authorization_type CUSTOM but no authorizer is given."
+    }
+  }
 }
 
 # A two-way route sends the function's response body back to the client.

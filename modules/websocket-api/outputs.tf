@@ -26,6 +26,11 @@ output "route_ids" {
   value       = { for key, route in aws_apigatewayv2_route.this : key => route.id }
 }
 
+output "authorizer_id" {
+  description = "Identifier of the `$connect` Lambda authorizer, or `null` without one."
+  value       = one(aws_apigatewayv2_authorizer.this[*].id)
+}
+
 ################################################################################
 # Stage
 ################################################################################

@@ -121,7 +121,7 @@ def source_dir() -> Path:
 @pytest_asyncio.fixture
 async def service(source_dir: Path) -> AsyncIterator[GatewayService]:
     """A running gateway with the real handlers and the sample routes, on a free port."""
-    settings = GatewaySettings(port=0, idle_timeout=2.0, max_duration=60.0, source_dir=source_dir)
+    settings = GatewaySettings(port=0, idle_timeout=30.0, max_duration=60.0, source_dir=source_dir)
     async with GatewayService(settings=settings, routes=sample_routes()) as running:
         yield running
 

@@ -1,7 +1,7 @@
 """Fixtures for running real Terraform core over the module, offline.
 
 Each works in throw-away copies of the project (see
-`tools/standin_provider/workspace.py`): Terraform's working files never land in
+`tools/standin_workspace.py`): Terraform's working files never land in
 the repo.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.plan_apply.helpers import CONSUMER, initialised, plan_json
-from tools.standin_provider.workspace import Workspace, project_copy
+from tools.standin_workspace import Workspace, project_copy
 
 
 @pytest.fixture(scope="session")

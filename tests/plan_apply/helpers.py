@@ -15,9 +15,9 @@ from typing import Any
 
 from pytest_terraform.tf import TerraformTestApi
 
-from tools.standin_provider.account import AccountState, read_account
-from tools.standin_provider.apigateway import ServedRoute, serving_routes
-from tools.standin_provider.workspace import TESTED_AWS_VERSION, Workspace, choose_source
+from local_gateway.standin.account import AccountState, read_account
+from local_gateway.standin.apigateway import ServedRoute, serving_routes
+from tools.standin_workspace import TESTED_AWS_VERSION, Workspace, choose_source
 
 AWS_VERSION = TESTED_AWS_VERSION
 
@@ -119,6 +119,30 @@ def apply(workspace: Workspace, directory: str, *args: str) -> str:
     return terraform_ok(
         workspace.terraform(directory, "apply", "-input=false", "-no-color", "-auto-approve", *args)
     )
+
+
+def apply_into_state(
+    workspace: Workspace, directory: str, state: str, **variables: Any
+) -> tuple[int, str]:
+    """Apply `directory` into its own state file `<state>.tfstate` with `-var`s (JSON for
+    any value not a string, as HCL reads it); the exit code and all output on one line.
+
+    For a fixture applied again and again, each test breaking one rule on purpose.
+    """
+    args = [
+        f"-var={name}={value if isinstance(value, str) else json.dumps(value)}"
+        for name, value in variables.items()
+    ]
+    code, out, err = workspace.terraform(
+        directory,
+        "apply",
+        "-input=false",
+        "-no-color",
+        "-auto-approve",
+        f"-state={state}.tfstate",
+        *args,
+    )
+    return code, " ".join(f"{out}\n{err}".split())
 
 
 def account_file(workspace: Workspace, directory: str) -> Path:

@@ -2,7 +2,7 @@
 
 The applies run through Terraform core and the stand-in, whose account refuses a
 stage that logs while its region's API Gateway account settings name no role
-(`tools/standin_provider/rules/apigateway.py`); the rule's own cases are
+(`local_gateway/standin/rules/apigateway.py`); the rule's own cases are
 judged directly on planned changes.
 """
 
@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+from local_gateway.standin.account import AccountState
+from local_gateway.standin.apigateway import CLOUDWATCH_ROLES, cloudwatch_role_arn
+from local_gateway.standin.rules import Change, after_apply_effects, apply_violations
 from tests.plan_apply.helpers import (
     AWS_VERSION,
     CONSUMER,
@@ -21,10 +24,7 @@ from tests.plan_apply.helpers import (
     share_account,
     state_values,
 )
-from tools.standin_provider.account import AccountState
-from tools.standin_provider.apigateway import CLOUDWATCH_ROLES, cloudwatch_role_arn
-from tools.standin_provider.rules import Change, after_apply_effects, apply_violations
-from tools.standin_provider.workspace import Workspace, choose_source
+from tools.standin_workspace import Workspace, choose_source
 
 REGION_ROLE = "tests/plan_apply/fixtures/api_gateway_account"
 REFUSAL = "CloudWatch Logs role ARN must be set in account settings to enable logging"

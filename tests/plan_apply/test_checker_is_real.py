@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.plan_apply.helpers import AWS_VERSION
-from tools.standin_provider.workspace import Workspace, project_copy
+from tools.standin_workspace import Workspace, project_copy
 from tools.validate import check_module
 
 # Each mistake goes into a submodule; validating the example that uses it must fail.

@@ -22,7 +22,7 @@ from tests.plan_apply.helpers import (
     resource_changes,
     routes_var,
 )
-from tools.standin_provider.workspace import Workspace, choose_source
+from tools.standin_workspace import Workspace, choose_source
 
 # The consumer's code is the module's lambda_src, so the route runs a handler found there.
 BROADCAST_ROUTE = {

@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
+from local_gateway.standin.account import AccountState
+from local_gateway.standin.apigateway import serving_routes
 from tests.plan_apply.helpers import account, apply, initialised, terraform_ok
 from tests.plan_apply.policy_audit import XRAY_ACTIONS, as_list, findings
-from tools.standin_provider.account import AccountState
-from tools.standin_provider.apigateway import serving_routes
-from tools.standin_provider.workspace import project_copy
+from tools.standin_workspace import project_copy
 from tools.terraform import CORES, terraform_binary
 from tools.tfconfig import blocks, load
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from local_gateway.paths import REPO_ROOT
+from local_gateway.standin.rules.lambda_functions import RESERVED_ENVIRONMENT_KEYS
 from tests.plan_apply.helpers import (
     AWS_VERSION,
     CONSUMER,
@@ -28,8 +29,7 @@ from tests.plan_apply.helpers import (
     terraform_ok,
 )
 from tools.package import build_zip, load_excludes
-from tools.standin_provider.rules.lambda_functions import RESERVED_ENVIRONMENT_KEYS
-from tools.standin_provider.workspace import Workspace, choose_source, project_copy
+from tools.standin_workspace import Workspace, choose_source, project_copy
 from tools.tfconfig import blocks, load
 
 applies_through_standin = pytest.mark.skipif(

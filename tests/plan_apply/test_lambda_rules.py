@@ -22,7 +22,7 @@ from tests.plan_apply.helpers import (
     share_account,
     terraform_ok,
 )
-from tools.standin_provider.workspace import Workspace, choose_source, project_copy
+from tools.standin_workspace import Workspace, choose_source, project_copy
 
 pytestmark = pytest.mark.skipif(
     not choose_source(AWS_VERSION).is_standin,

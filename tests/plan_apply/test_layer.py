@@ -26,7 +26,7 @@ from tests.plan_apply.helpers import (
     terraform_ok,
 )
 from tools.package import layer_files, load_excludes
-from tools.standin_provider.workspace import Workspace, choose_source
+from tools.standin_workspace import Workspace, choose_source
 
 OWN_CODE = "tests/plan_apply/fixtures/own_code"
 CUSTOM_HANDLERS = "examples/custom-handlers"

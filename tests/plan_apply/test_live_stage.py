@@ -1,7 +1,7 @@
 """After every apply, the live stage serves exactly the configured routes.
 
 Terraform core applies the changes in its real order through the stand-in, whose
-account models API Gateway (`tools/standin_provider/apigateway.py`): a deployment
+account models API Gateway (`local_gateway/standin/apigateway.py`): a deployment
 serves the routes that existed when it was created, a stage with `auto_deploy`
 the API's current ones. The tests read what the stage serves after each apply.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from local_gateway.standin.apigateway import serving_routes
 from tests.plan_apply.helpers import (
     AWS_VERSION,
     CONSUMER,
@@ -21,8 +22,7 @@ from tests.plan_apply.helpers import (
     routes_var,
     state_values,
 )
-from tools.standin_provider.apigateway import serving_routes
-from tools.standin_provider.workspace import Workspace, choose_source
+from tools.standin_workspace import Workspace, choose_source
 
 pytestmark = pytest.mark.skipif(
     not choose_source(AWS_VERSION).is_standin,

@@ -1,7 +1,7 @@
 """What a consumer builds on: every output, with the values AWS gives, after an apply.
 
 A consumer applies the module through the stand-in, whose computed values have
-the forms AWS documents (`tools/standin_provider/resources.py`), and reads
+the forms AWS documents (`local_gateway/standin/resources.py`), and reads
 `terraform output -json`, as a stack built on the module would.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.plan_apply.helpers import apply, initialised, plan_json, terraform_ok
-from tools.standin_provider.workspace import Workspace, project_copy
+from tools.standin_workspace import Workspace, project_copy
 
 OUTPUTS_CONSUMER = "tests/plan_apply/fixtures/outputs_consumer"
 REGION = "eu-west-1"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from tests.plan_apply.helpers import CONSUMER, account, apply, initialised
-from tools.standin_provider.workspace import Workspace
+from tools.standin_workspace import Workspace
 from tools.tfconfig import default_routes
 
 REGION = "cn-north-1"

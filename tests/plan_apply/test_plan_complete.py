@@ -19,8 +19,9 @@ def after(plan: dict[str, Any], address: str) -> dict[str, Any]:
 
 def test_plan_creates_exactly_the_expected_resources(complete_plan: dict[str, Any]) -> None:
     """The plan creates the region's logging role, the API, its self-deploying stage
-    with access logs, the table, the handlers layer and one function stack per route,
-    and nothing else."""
+    with access logs, the table, the handlers layer, one function stack per route, the
+    alarms with their topic and its key, the dashboard, and the custom domain with its
+    certificate, and nothing else."""
     expected = {
         "module.api_gateway_account.aws_iam_role.this",
         "module.api_gateway_account.aws_iam_role_policy_attachment.this",
@@ -31,6 +32,44 @@ def test_plan_creates_exactly_the_expected_resources(complete_plan: dict[str, An
         f'{API}.aws_apigatewayv2_route_response.this["echo"]',
         "module.websocket.module.connections_table.aws_dynamodb_table.this",
         "module.websocket.aws_lambda_layer_version.handlers",
+        # The alarms' topic and its key, every alarm, and the dashboard.
+        "aws_sns_topic.alarms",
+        "aws_kms_key.alarms",
+        "module.websocket.module.alarms.aws_cloudwatch_dashboard.this[0]",
+        # The custom domain, its mapping and alias record, and its certificate
+        # validated by DNS.
+        "module.websocket.module.custom_domain[0].aws_apigatewayv2_domain_name.this",
+        "module.websocket.module.custom_domain[0].aws_apigatewayv2_api_mapping.this",
+        "module.websocket.module.custom_domain[0].aws_route53_record.this[0]",
+        "aws_acm_certificate.websocket",
+        'aws_route53_record.certificate_validation["ws.example.com"]',
+        "aws_acm_certificate_validation.websocket",
+        # The $connect authorizer, its function stack and permission, and the key
+        # of its token secret.
+        f"{API}.aws_apigatewayv2_authorizer.this[0]",
+        f"{API}.aws_lambda_permission.authorizer[0]",
+        "module.websocket.module.authorizer[0].aws_lambda_function.this",
+        "module.websocket.module.authorizer[0].aws_iam_role.this",
+        "module.websocket.module.authorizer[0].aws_iam_role_policy.this",
+        "module.websocket.module.authorizer[0].aws_cloudwatch_log_group.this",
+        "aws_kms_key.token_secret",
+    }
+    alarms = "module.websocket.module.alarms.aws_cloudwatch_metric_alarm.this"
+    expected |= {
+        f'{alarms}["{key}"]'
+        for key in (
+            "api/integration_errors",
+            "api/execution_errors",
+            "table/read_throttles",
+            "table/write_throttles",
+            "$default/send_failures",
+            "echo/send_failures",
+            *(
+                f"{function}/{kind}"
+                for function in (*ROUTE_KEYS, "connect-authorizer")
+                for kind in ("errors", "throttles")
+            ),
+        )
     }
     for key in ROUTE_KEYS:
         expected |= {
@@ -103,6 +142,10 @@ def test_functions_have_the_configured_runtime_and_settings(complete_plan: dict[
                 "variables": {
                     "CONNECTIONS_TABLE": "websocket-complete-connections",
                     "CONNECTION_TTL_SECONDS": "7200",
+                    # Known at plan: execute-api is off, so @connections goes
+                    # through the custom domain and its mapping path.
+                    "MANAGEMENT_API_ENDPOINT": "https://ws.example.com/v1",
+                    "METRICS_NAMESPACE": "WebSocketComplete",
                 }
             }
         ]
@@ -144,6 +187,33 @@ def test_outputs_are_all_planned(complete_plan: dict[str, Any]) -> None:
         "function_names",
         "function_log_group_names",
         "access_log_group_name",
+        "alarm_arns",
+        "dashboard_name",
+        "domain_name_invoke_url",
+        "connect_authorizer_function_name",
+        "token_secret_key_arn",
     }
     assert outputs["connections_table_name"]["after"] == "websocket-complete-connections"
+    assert outputs["dashboard_name"]["after"] == "websocket-complete-websocket-eu-west-1"
+    assert outputs["domain_name_invoke_url"]["after"] == "wss://ws.example.com/v1"
     assert outputs["function_names"]["after"]["echo"] == "websocket-complete-echo"
+
+
+def test_connect_is_authorized_by_the_example_authorizer(complete_plan: dict[str, Any]) -> None:
+    """$connect alone is CUSTOM, through a REQUEST authorizer on the query string token
+    whose function reads the example's SSM parameter; no other route is authorized."""
+    authorizer = after(complete_plan, f"{API}.aws_apigatewayv2_authorizer.this[0]")
+    assert authorizer["authorizer_type"] == "REQUEST"
+    assert authorizer["identity_sources"] == ["route.request.querystring.token"]
+    assert authorizer.get("authorizer_result_ttl_in_seconds") is None
+    for key in ROUTE_KEYS:
+        route = after(complete_plan, f'{API}.aws_apigatewayv2_route.this["{key}"]')
+        assert route.get("authorization_type") == ("CUSTOM" if key == "$connect" else None), key
+    function = after(
+        complete_plan, "module.websocket.module.authorizer[0].aws_lambda_function.this"
+    )
+    assert function["handler"] == "websocket_handlers.authorizer.handler"
+    assert function["function_name"] == "websocket-complete-connect-authorizer"
+    assert complete_plan["output_changes"]["connect_authorizer_function_name"]["after"] == (
+        "websocket-complete-connect-authorizer"
+    )

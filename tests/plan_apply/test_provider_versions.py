@@ -25,7 +25,7 @@ from tools.provider_versions import (
     module_constraints,
     module_path,
 )
-from tools.standin_provider.workspace import Workspace
+from tools.standin_workspace import Workspace
 
 OLD_PROVIDER_FLOOR = "tests/plan_apply/fixtures/old_provider_floor"
 

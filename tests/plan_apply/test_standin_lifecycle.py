@@ -7,7 +7,7 @@ from pytest_terraform import terraform
 from pytest_terraform.tf import TerraformTestApi
 
 from tests.plan_apply.helpers import AWS_VERSION, applied_terraform, terraform_ok
-from tools.standin_provider.workspace import choose_source
+from tools.standin_workspace import choose_source
 
 
 @pytest.mark.skipif(

@@ -18,9 +18,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pyvider.protocols.tfprotov6.protobuf import tfplugin6_pb2 as pb
 
 from local_gateway.paths import REPO_ROOT
-from tools.standin_provider.plugin import MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, make_certificate
+from local_gateway.standin.plugin import MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, make_certificate
 
-PLUGIN = [sys.executable, "-P", "-m", "tools.standin_provider", "archive", "2.8.0"]
+PLUGIN = [sys.executable, "-P", "-m", "local_gateway.standin", "archive", "2.8.0"]
 
 
 def plugin_env(**extra: str) -> dict[str, str]:

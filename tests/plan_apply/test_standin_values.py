@@ -10,11 +10,11 @@ from typing import Any
 import msgpack
 import pytest
 
-from tools.standin_provider import cty
-from tools.standin_provider.archive import ArchiveError, glob_match, read_archive_file
-from tools.standin_provider.data_sources import read_data_source
-from tools.standin_provider.resources import fill_computed, mark_computed_unknown
-from tools.standin_provider.schema import ProviderSchema, block_type, load_provider_schema
+from local_gateway.standin import cty
+from local_gateway.standin.archive import ArchiveError, glob_match, read_archive_file
+from local_gateway.standin.data_sources import read_data_source
+from local_gateway.standin.resources import fill_computed, mark_computed_unknown
+from local_gateway.standin.schema import ProviderSchema, block_type, load_provider_schema
 
 OBJECT = ["object", {"name": "string", "tags": ["map", "string"], "any": "dynamic"}]
 

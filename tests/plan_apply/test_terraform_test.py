@@ -14,7 +14,7 @@ import re
 import pytest
 
 from tests.plan_apply.helpers import source_path
-from tools.standin_provider.workspace import Workspace
+from tools.standin_workspace import Workspace
 
 TEST_FILES = sorted(source_path("..").glob("*.tftest.hcl"))
 

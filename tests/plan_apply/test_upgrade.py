@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from local_gateway.paths import REPO_ROOT
+from local_gateway.standin.apigateway import CLOUDWATCH_ROLES
 from tests.plan_apply.helpers import (
     CONSUMER,
     account_file,
@@ -31,8 +32,7 @@ from tests.plan_apply.helpers import (
     plan_json,
     resource_changes,
 )
-from tools.standin_provider.apigateway import CLOUDWATCH_ROLES
-from tools.standin_provider.workspace import Workspace, project_copy
+from tools.standin_workspace import Workspace, project_copy
 
 # Release 0.1.0, the last commit before the apply-time fixes (tagged v0.1.0).
 BASELINE_COMMIT = "f8d504b0b953ad1d52c0077e005ceb58de4957fa"

@@ -40,7 +40,7 @@ READMES = (
     "bench/README.md",
     "local_gateway/README.md",
     "tests/README.md",
-    "tools/standin_provider/README.md",
+    "local_gateway/standin/README.md",
 )
 
 

@@ -37,14 +37,22 @@ def _submodule_variables(call: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_every_lambda_permission_is_scoped_to_this_api() -> None:
-    """Each `aws_lambda_permission` lets only this API, on its stage and route, invoke."""
+    """Each `aws_lambda_permission` lets only this API invoke: a route's function on its
+    stage and route, the `$connect` authorizer's function as this API's authorizer only."""
     permissions = _resources_of("aws_lambda_permission")
     assert permissions
+    scoped = {
+        "aws_lambda_permission.this": (
+            "${aws_apigatewayv2_api.this.execution_arn}/${var.stage_name}/${each.key}"
+        ),
+        "aws_lambda_permission.authorizer": (
+            "${aws_apigatewayv2_api.this.execution_arn}/authorizers/"
+            "${aws_apigatewayv2_authorizer.this[0].id}"
+        ),
+    }
     for address, permission in permissions.items():
         assert permission["principal"] == "apigateway.amazonaws.com", address
-        assert permission["source_arn"] == (
-            "${aws_apigatewayv2_api.this.execution_arn}/${var.stage_name}/${each.key}"
-        ), address
+        assert permission["source_arn"] == scoped[address.split(":")[-1]], address
 
 
 def test_every_log_group_has_retention_and_the_optional_kms_key() -> None:
@@ -64,8 +72,8 @@ def test_every_log_group_has_retention_and_the_optional_kms_key() -> None:
 @pytest.mark.parametrize(
     ("variable", "takers"),
     [
-        ("kms_key_arn", {"connections_table", "api", "functions"}),
-        ("log_retention_in_days", {"api", "functions"}),
+        ("kms_key_arn", {"connections_table", "api", "functions", "authorizer"}),
+        ("log_retention_in_days", {"api", "functions", "authorizer"}),
         ("point_in_time_recovery_enabled", {"connections_table"}),
     ],
 )
@@ -73,7 +81,8 @@ def test_root_passes_its_security_inputs_to_every_submodule_that_takes_them(
     variable: str, takers: set[str]
 ) -> None:
     """A user's KMS key, retention and PITR choice reach every submodule declaring the input:
-    the KMS key the table, the API's access log group and every function's log group.
+    the KMS key the table, the API's access log group and every function's log group,
+    the `$connect` authorizer's included.
     """
     calls = {
         name: call for name, call in _root_calls().items() if variable in _submodule_variables(call)

@@ -77,10 +77,13 @@ def test_root_outputs_cover_what_a_consumer_needs() -> None:
     } <= set(_outputs("."))
 
 
-def test_connections_endpoint_is_the_https_form_of_the_stage_url() -> None:
-    """The management endpoint is derived from the wss:// URL, not from a region lookup."""
+def test_connections_endpoint_is_the_one_the_functions_get() -> None:
+    """The output and the functions' MANAGEMENT_API_ENDPOINT read one local (domain.tf);
+    tests/plan_apply/test_custom_domain.py checks its value in each combination."""
     value = _outputs(".")["stage_connections_endpoint"]["value"]
-    assert value == '${replace(module.api.stage_invoke_url, "/^wss:/", "https:")}'
+    assert value == "${local.management_api_endpoint}"
+    functions = blocks(load("."), "module")["functions"]
+    assert "local.management_api_endpoint" in str(functions["environment_variables"])
 
 
 def test_readme_tables_match_variables_and_outputs() -> None:

@@ -50,10 +50,21 @@ def test_each_module_has_the_four_files(module_dir: str) -> None:
 @pytest.mark.parametrize("module_dir", [".", *SUBMODULES])
 @pytest.mark.parametrize("filename", ["variables.tf", "main.tf", "outputs.tf"])
 def test_section_banners_follow_the_house_order(module_dir: str, filename: str) -> None:
-    """Section banners appear in the order API, Routes, Stage, Connections table,
-    Functions, IAM, Logging, so a reader finds an input's resource and output by title.
+    """Section banners appear in the order API, Routes, Stage, Custom domain,
+    Connections table, Functions, IAM, Logging, Monitoring, so a reader finds an
+    input's resource and output by title.
     """
-    order = ["API", "Routes", "Stage", "Connections table", "Functions", "IAM", "Logging"]
+    order = [
+        "API",
+        "Routes",
+        "Stage",
+        "Custom domain",
+        "Connections table",
+        "Functions",
+        "IAM",
+        "Logging",
+        "Monitoring",
+    ]
     lines = (REPO_ROOT / module_dir / filename).read_text(encoding="utf-8").splitlines()
     titles = [
         lines[index + 1].removeprefix("# ")

@@ -74,14 +74,17 @@ def test_broadcast_forgets_a_connection_that_answers_410(chat):
 
 
 def test_one_failing_send_does_not_stop_the_others(chat, capsys):
-    """A 403 for one connection is logged and counted; the other is still sent to."""
+    """A 403 for one connection is logged and counted, by the broadcast and as the
+    sender's SendFailures metric; the other is still sent to."""
     result = broadcast_to_two(chat, "ForbiddenException", 403)
 
     assert (result.sent, result.gone, result.failed) == (1, 0, 1)
     assert set(stored_items()) == {"a=", "b="}
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [line["errorType"] for line in lines if line["level"] == "ERROR"] == [
-        "ForbiddenException"
+    errors = [line for line in lines if line["level"] == "ERROR"]
+    assert [line["errorType"] for line in errors if "_aws" not in line] == ["ForbiddenException"]
+    assert [(line["errorCode"], line["SendFailures"]) for line in errors if "_aws" in line] == [
+        ("ForbiddenException", 1)
     ]
 
 

@@ -89,7 +89,9 @@ async def test_disconnect_with_dynamodb_down_is_logged_and_keeps_the_record_for_
 async def test_handler_timeout_sends_the_error_frame_and_keeps_the_connection(
     source_dir: Path, tmp_path: Path
 ) -> None:
-    """A route past its timeout answers API Gateway's error; its late result is dropped."""
+    """A route past its timeout answers API Gateway's error, and Lambda discards the
+    environment: it never finishes its work (tests/gateway/semantics/test_execution_model.py
+    shows the process tree killed)."""
     marker = tmp_path / "finished"
     slow = Route(
         key="overrun",
@@ -107,9 +109,13 @@ async def test_handler_timeout_sends_the_error_frame_and_keeps_the_connection(
         assert error["message"] == "Internal server error"
         assert error["connectionId"] in {c.connection_id for c in service.core.connections}
         assert error["requestId"]
-        await until(marker.exists)
+        tag = f"[overrun {error['connectionId']}]"
+        assert f"{tag} Task timed out after 1.00 seconds" in service.console_log.recent()
+        assert service.invoker is not None
+        await until(lambda: service.invoker.pool("overrun").environments == [])
         await client.send("after the timeout")
         assert await asyncio.wait_for(client.recv(), 10) == "after the timeout"
+        assert not marker.exists()  # the handler was stopped, not left running
 
 
 async def test_connect_timeout_fails_the_handshake_with_500(

@@ -153,8 +153,11 @@ async def test_disconnect_event_has_headers_and_1005_without_status(
     context = disconnect["requestContext"]
     assert context["disconnectStatusCode"] == 1005
     assert context["disconnectReason"] == "Client-side close frame status not set"
+    # No handshake to copy a Host from: the API's domain, the events' domainName (the
+    # TLS listener's host:port, so https://{domainName}/{stage} reaches @connections).
+    assert context["domainName"] == service.domain_name
     assert disconnect["headers"] == {
-        "Host": f"127.0.0.1:{service.port}",
+        "Host": service.domain_name,
         "x-api-key": "",
         "X-Forwarded-For": "",
         "x-restapi": "",

@@ -20,11 +20,13 @@ _DEFAULTED = {
     "stage_name": "stage",
     "route_selection_expression": "route_selection_expression",
     "connection_ttl_seconds": "connection_ttl_seconds",
+    "throttling_burst_limit": "throttling_burst_limit",
+    "throttling_rate_limit": "throttling_rate_limit",
 }
 
 
 def test_cli_defaults_equal_the_module_variable_defaults() -> None:
-    """Stage, selection expression and TTL default to the module's defaults, read from
+    """Stage, selection expression, TTL and throttling default to the module's defaults, from
     contract.json (whose values tests/static/test_tf_contract.py holds to variables.tf)."""
     module_defaults = CONTRACT["module_defaults"]
     settings, routes_file = parse_settings([])

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from stress.fuzz import GATEWAY_ARGS
 from tools.child_server import GatewayChildProcess, raise_fd_limit
 
 
@@ -13,5 +14,5 @@ from tools.child_server import GatewayChildProcess, raise_fd_limit
 def gateway() -> Iterator[GatewayChildProcess]:
     """A fresh gateway, measured apart from the clients, with the open-file limit raised."""
     raise_fd_limit()
-    with GatewayChildProcess() as process:
+    with GatewayChildProcess(*GATEWAY_ARGS) as process:
         yield process

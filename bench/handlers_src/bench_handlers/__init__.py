@@ -1,0 +1,1 @@
+"""Handlers only the benchmark routes to: no AWS calls, so what is measured is the gateway."""

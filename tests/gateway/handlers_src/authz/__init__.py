@@ -1,0 +1,1 @@
+"""Authorizers for the gateway's `$connect` authorization tests."""

@@ -1,0 +1,1 @@
+"""Handlers that show which execution environment ran them."""
