@@ -330,7 +330,9 @@ class Zygote:
         self._socket: socket.socket | None = None
         self._lock = asyncio.Lock()
         # Answers to spawn requests, in order: a process id, or why there is none.
-        self._spawned: asyncio.Queue[int | str] = asyncio.Queue()
+        # Each fork's pid with the future of its end, taken together: a fork that ends at
+        # once may have ended before `spawn` reads that it started.
+        self._spawned: asyncio.Queue[tuple[int, asyncio.Future[int]] | str] = asyncio.Queue()
         # The end of each environment still running, by process id.
         self._ends: dict[int, asyncio.Future[int]] = {}
         self._events: asyncio.Task[None] | None = None
@@ -393,7 +395,7 @@ class Zygote:
     @staticmethod
     async def _read_events(
         stdout: asyncio.StreamReader,
-        spawned: asyncio.Queue[int | str],
+        spawned: asyncio.Queue[tuple[int, asyncio.Future[int]] | str],
         ends: dict[int, asyncio.Future[int]],
     ) -> None:
         """Pass on one zygote's answers and its environments' ends until it has gone."""
@@ -401,8 +403,8 @@ class Zygote:
         while line := await stdout.readline():
             event = json.loads(line)
             if "spawned" in event:
-                ends[event["spawned"]] = loop.create_future()
-                spawned.put_nowait(event["spawned"])
+                end = ends[event["spawned"]] = loop.create_future()
+                spawned.put_nowait((event["spawned"], end))
             elif "failed" in event:
                 spawned.put_nowait(event["failed"])
             elif "exited" in event:
@@ -452,12 +454,13 @@ class Zygote:
             finally:
                 for fd in (stdin_read, stdout_write, stderr_write):
                     os.close(fd)
-            pid = await self._spawned.get()
-            if isinstance(pid, str):
-                raise RuntimeError(f"no environment: {pid}")
+            answer = await self._spawned.get()
+            if isinstance(answer, str):
+                raise RuntimeError(f"no environment: {answer}")
+            pid, ended = answer
             return ForkedProcess(
                 pid=pid,
-                ended=self._ends[pid],
+                ended=ended,
                 stdin=await _pipe_writer(stdin_write),
                 stdout=await _pipe_reader(stdout_read, limit),
                 stderr=await _pipe_reader(stderr_read, limit),

@@ -129,10 +129,6 @@ def apply_into_state(
 
     For a fixture applied again and again, each test breaking one rule on purpose.
     """
-    args = [
-        f"-var={name}={value if isinstance(value, str) else json.dumps(value)}"
-        for name, value in variables.items()
-    ]
     code, out, err = workspace.terraform(
         directory,
         "apply",
@@ -140,9 +136,17 @@ def apply_into_state(
         "-no-color",
         "-auto-approve",
         f"-state={state}.tfstate",
-        *args,
+        *var_args(**variables),
     )
     return code, " ".join(f"{out}\n{err}".split())
+
+
+def var_args(**variables: Any) -> list[str]:
+    """`-var` arguments (JSON for any value not a string, which HCL reads as it is)."""
+    return [
+        f"-var={name}={value if isinstance(value, str) else json.dumps(value)}"
+        for name, value in variables.items()
+    ]
 
 
 def account_file(workspace: Workspace, directory: str) -> Path:

@@ -18,9 +18,11 @@ import pytest
 from tests.plan_apply.helpers import (
     AWS_VERSION,
     account_file,
+    apply_into_state,
     initialised,
     share_account,
     terraform_ok,
+    var_args,
 )
 from tools.standin_workspace import Workspace, choose_source, project_copy
 
@@ -32,26 +34,9 @@ pytestmark = pytest.mark.skipif(
 FIXTURE = "tests/plan_apply/fixtures/lambda_function"
 
 
-def var_args(**variables: Any) -> list[str]:
-    """`-var` arguments for the fixture's variables (JSON is valid HCL for maps)."""
-    return [
-        f"-var={name}={value if isinstance(value, str) else json.dumps(value)}"
-        for name, value in variables.items()
-    ]
-
-
 def apply_fixture(workspace: Workspace, state: str, **variables: Any) -> tuple[int, str]:
     """Apply the fixture into state file `state`; return the exit code and all output, one line."""
-    code, out, err = workspace.terraform(
-        FIXTURE,
-        "apply",
-        "-input=false",
-        "-no-color",
-        "-auto-approve",
-        f"-state={state}.tfstate",
-        *var_args(**variables),
-    )
-    return code, " ".join(f"{out}\n{err}".split())
+    return apply_into_state(workspace, FIXTURE, state, **variables)
 
 
 def refused(workspace: Workspace, state: str, **variables: Any) -> str:
