@@ -92,7 +92,8 @@ def _parser() -> argparse.ArgumentParser:
         "--max-environments",
         type=_positive_int,
         default=defaults.max_environments,
-        help="worker processes per function at most; more invocations wait (default: %(default)s)",
+        help="worker processes of all functions together at most; more invocations wait "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--account-concurrency",

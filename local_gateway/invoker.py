@@ -88,6 +88,9 @@ class ProcessInvoker:
         console: Where the functions' lines and the gateway's notes about them go.
         max_environments: Execution environments of all functions together at most
             (this machine's limit); past it, invocations wait for a free environment.
+        replace_idle_after: Seconds another function's environment must have been idle
+            before a function with an environment of its own may replace it
+            (`EnvironmentBudget`).
         account_concurrency: Lambda concurrency shared by the functions without a
             reservation, past which invocations are throttled; None: not enforced.
         reserved_concurrency: Each function's own Lambda concurrency (the module's
@@ -107,6 +110,7 @@ class ProcessInvoker:
         function_prefix: str,
         console: ConsoleLog,
         max_environments: int = 8,
+        replace_idle_after: float = 0.5,
         account_concurrency: int | None = None,
         reserved_concurrency: int | None = None,
         integration_timeout: float = INTEGRATION_TIMEOUT_SECONDS,
@@ -122,7 +126,7 @@ class ProcessInvoker:
         self._environment = dict(environment)
         self._prefix = function_prefix
         self._console = console
-        self._budget = EnvironmentBudget(max_environments)
+        self._budget = EnvironmentBudget(max_environments, replace_idle_after=replace_idle_after)
         self._account = Capacity(account_concurrency) if account_concurrency is not None else None
         self._reserved = reserved_concurrency
         self._integration_timeout = integration_timeout
@@ -211,6 +215,11 @@ class ProcessInvoker:
         self._background.append(asyncio.create_task(self._retire_idle()))
         if self._reload_interval is not None:
             self._background.append(asyncio.create_task(self._watch(CodeSnapshot(folders))))
+
+    @property
+    def zygote(self) -> Zygote | None:
+        """The process environments are forked from; None once it could not start."""
+        return self._zygote
 
     async def _start_zygote(self) -> None:
         """Start the process environments are forked from; without it, they are new

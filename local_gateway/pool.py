@@ -21,7 +21,9 @@ Two limits apply:
   share an account's concurrency; when it is reached, a new environment replaces the
   longest-idle one of another function, and with none idle the invocation waits for one
   to finish instead, as if Lambda had capacity to spare (API Gateway's integration
-  timeout still counts the wait).
+  timeout still counts the wait). A function that has an environment of its own replaces
+  only one idle for a while (`EnvironmentBudget`): swapping environments back and forth
+  between functions that take turns would make every turn a pair of cold starts.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ _INIT_LIMIT_SECONDS = 10.0
 # `FunctionPool._acquire`): longer than a warm handler usually takes, far shorter than a
 # cold start.
 _COLD_START_AFTER_SECONDS = 0.05
+
+# The shortest wait before looking again for an environment that may be replaced.
+_RECHECK_SECONDS = 0.01
 
 # A stopping environment gets this long to finish its invocation before it is killed.
 _STOP_GRACE_SECONDS = 10.0
@@ -102,14 +107,29 @@ class Capacity:
 class EnvironmentBudget:
     """How many execution environments every function together may have: this machine's limit.
 
+    At the limit, a function with no environment takes another function's longest-idle one
+    at once (else it could not run at all). A function that has one (busy) takes only an
+    environment idle for `replace_idle_after` seconds, and otherwise waits for its own:
+    a warm invocation frees its environment within milliseconds, while replacing one costs
+    a cold start now and another when its function is invoked again. Without that pause,
+    functions that take turns (a burst of `$connect`, then messages, then `$disconnect`)
+    would trade environments back and forth, a cold start each time.
+
     Args:
         limit: Live environments (idle, busy or starting) across all functions at most.
+        replace_idle_after: Seconds an environment must have been idle before a function
+            that has an environment of its own may replace it.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, replace_idle_after: float = 0.5) -> None:
         if limit < 1:
             raise ValueError(f"the environment limit must be at least 1, got {limit}")
+        if replace_idle_after < 0:
+            raise ValueError(
+                f"replace_idle_after must be 0 seconds or more, got {replace_idle_after}"
+            )
         self.limit = limit
+        self.replace_idle_after = replace_idle_after
         self.in_use = 0
         self._pools: list[FunctionPool] = []
 
@@ -119,21 +139,31 @@ class EnvironmentBudget:
 
     def reserve(self, pool: FunctionPool) -> bool:
         """Count one more environment for `pool`, if need be in place of another
-        function's longest-idle one; False when every environment is busy."""
+        function's longest-idle one; False when none may be replaced (see the class)."""
         if self.in_use < self.limit:
             self.in_use += 1
             return True
+        idle_since = time.monotonic() - (self.replace_idle_after if pool.environments else 0.0)
         idle = [
             (e.last_used, id(e), other, e)
             for other in self._pools
             if other is not pool
             for e in other.idle
+            if e.last_used <= idle_since
         ]
         if not idle:
             return False
         _, _, other, environment = min(idle)
         other.evict(environment)  # its slot passes to `pool`
         return True
+
+    def replaceable_in(self, pool: FunctionPool) -> float | None:
+        """Seconds until `pool` may replace another function's idle environment; None when
+        no other function has one idle."""
+        idle = [e.last_used for other in self._pools if other is not pool for e in other.idle]
+        if not idle:
+            return None
+        return max(0.0, min(idle) + self.replace_idle_after - time.monotonic())
 
     def release(self, pool: FunctionPool) -> None:
         """One environment ended: a waiting invocation (its own function's first) may start one."""
@@ -451,6 +481,9 @@ class FunctionPool:
             timeout = None
             if not self._starting and waited < _COLD_START_AFTER_SECONDS:
                 timeout = _COLD_START_AFTER_SECONDS - waited
+            elif may_start:  # at the limit: look again once an idle one may be replaced
+                timeout = self._budget.replaceable_in(self)
+                timeout = None if timeout is None else max(timeout, _RECHECK_SECONDS)
             environment = await self._wait(timeout)
             if environment is not None:
                 return environment

@@ -179,6 +179,7 @@ class GatewayService:
             function_prefix="websocket-local",
             console=self.console_log,
             max_environments=settings.max_environments,
+            replace_idle_after=settings.replace_idle_environment_after,
             account_concurrency=settings.account_concurrency,
             reserved_concurrency=settings.reserved_concurrency,
             integration_timeout=settings.integration_timeout,

@@ -50,6 +50,10 @@ class GatewaySettings:
             concurrency of 1,000; past it an invocation waits for a free environment.
             8: as many I/O-bound invocations side by side as a two-core machine makes
             use of, within the memory budget (local_gateway/README.md, "Memory").
+        replace_idle_environment_after: At `max_environments`, seconds another
+            function's environment must have been idle before a function that has an
+            environment of its own replaces it rather than waiting for its own (see
+            `local_gateway.pool.EnvironmentBudget`).
         account_concurrency: Lambda's account concurrency, shared by the functions
             without a reservation; past it an invocation is throttled as on AWS. None:
             not enforced (AWS's default, 1,000, is more than `max_environments`); 10 is
@@ -88,6 +92,7 @@ class GatewaySettings:
     region: str = "us-east-1"
     api_id: str = "local"
     max_environments: int = 8
+    replace_idle_environment_after: float = 0.5
     account_concurrency: int | None = None
     reserved_concurrency: int | None = None
     integration_timeout: float = 29.0

@@ -45,6 +45,7 @@ a signer that encodes `@` differently from botocore still verifies.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -81,6 +82,8 @@ _MAX_EXPIRES = 604800
 _DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 _UNRESERVED = "-_.~"
 _HEX_SIGNATURE = re.compile(r"[0-9a-f]{64}")
+# yyyyMMdd'T'HHmmss'Z', every field with all its digits (strptime would take "2024111").
+_BASIC_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
 _SIGNED_HEADERS = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+(;[a-z0-9!#$%&'*+.^_`|~-]+)*")
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
@@ -316,8 +319,11 @@ def _parse_signed_headers(value: str) -> tuple[str, ...]:
 
 
 def _parse_date(value: str) -> datetime:
+    fields = _BASIC_DATE.fullmatch(value)
     try:
-        return datetime.strptime(value, _DATE_FORMAT).replace(tzinfo=UTC)
+        if fields is None:
+            raise ValueError(value)
+        return datetime(*(int(field) for field in fields.groups()), tzinfo=UTC)
     except ValueError:
         raise SignatureRejected(
             "IncompleteSignatureException",
@@ -355,26 +361,26 @@ def _check_form(signed: _Signature, *, service: str, region: str, now: datetime)
         raise SignatureRejected(
             "InvalidSignatureException", "'Host' must be a 'SignedHeader' in the AWS Authorization."
         )
-    stamp = now.strftime(_DATE_FORMAT)
+    stamp = functools.partial(now.strftime, _DATE_FORMAT)  # for the messages only
     if signed.expires is not None:
         if now > signed_at + timedelta(seconds=signed.expires):
             raise SignatureRejected(
                 "InvalidSignatureException",
                 f"Signature expired: {signed.amz_date} is now earlier than "
                 f"{(now - timedelta(seconds=signed.expires)).strftime(_DATE_FORMAT)} "
-                f"({stamp} - {signed.expires} sec.)",
+                f"({stamp()} - {signed.expires} sec.)",
             )
     elif signed_at < now - MAX_CLOCK_SKEW:
         raise SignatureRejected(
             "InvalidSignatureException",
             f"Signature expired: {signed.amz_date} is now earlier than "
-            f"{(now - MAX_CLOCK_SKEW).strftime(_DATE_FORMAT)} ({stamp} - 5 min.)",
+            f"{(now - MAX_CLOCK_SKEW).strftime(_DATE_FORMAT)} ({stamp()} - 5 min.)",
         )
     if signed_at > now + MAX_CLOCK_SKEW:
         raise SignatureRejected(
             "InvalidSignatureException",
             f"Signature not yet current: {signed.amz_date} is still later than "
-            f"{(now + MAX_CLOCK_SKEW).strftime(_DATE_FORMAT)} ({stamp} + 5 min.)",
+            f"{(now + MAX_CLOCK_SKEW).strftime(_DATE_FORMAT)} ({stamp()} + 5 min.)",
         )
     if not _HEX_SIGNATURE.fullmatch(signed.signature):
         raise SignatureRejected("InvalidSignatureException", _MISMATCH)
@@ -396,7 +402,8 @@ def _remove_dot_segments(path: str) -> str:
     return "/" + "/".join(output) + trailing
 
 
-def _canonical_paths(path: str) -> list[str]:
+@functools.lru_cache(maxsize=1024)  # a connection's sends repeat its path
+def _canonical_paths(path: str) -> tuple[str, ...]:
     """The canonical URIs to try: botocore's (the path as sent, encoded once more), then
     AWS's generic one (each decoded segment encoded twice)."""
     raw = path.split("?", 1)[0] or "/"
@@ -407,7 +414,7 @@ def _canonical_paths(path: str) -> list[str]:
         for part in normalized.split("/")
     ]
     generic = "/".join(segments)
-    return [as_sent] if generic == as_sent else [as_sent, generic]
+    return (as_sent,) if generic == as_sent else (as_sent, generic)
 
 
 def _canonical_query(pairs: list[tuple[str, str]]) -> str:
@@ -429,9 +436,10 @@ def _canonical_headers(signed: _Signature, headers: dict[str, list[str]]) -> str
     return "\n".join(lines) + "\n"
 
 
-def _signing_key(secret: str, signed: _Signature) -> bytes:
+@functools.lru_cache(maxsize=64)  # the same key signs all day
+def _signing_key(secret: str, scope_date: str, region: str, service: str) -> bytes:
     key = f"AWS4{secret}".encode()
-    for part in (signed.scope_date, signed.region, signed.service, "aws4_request"):
+    for part in (scope_date, region, service, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
     return key
 
@@ -455,7 +463,7 @@ def _hmac_matches(
         if signed.expires is not None:
             payloads.append(_UNSIGNED_PAYLOAD)
     scope = f"{signed.scope_date}/{signed.region}/{signed.service}/aws4_request"
-    key = _signing_key(secret, signed)
+    key = _signing_key(secret, signed.scope_date, signed.region, signed.service)
     query = _canonical_query(pairs)
     header_block = _canonical_headers(signed, headers)
     for canonical_path in _canonical_paths(path):

@@ -26,7 +26,8 @@ Protocol: the gateway sends each request on a Unix socket, a length-prefixed JSO
 (`spec`, `environment`, `cwd`) with three file descriptors attached (the new process's
 stdin, stdout and stderr); the zygote answers on its stdout, one JSON object a line:
 `{"ready", "preloaded"}` once, then `{"spawned": pid}` for each request and
-`{"exited": pid, "code": code}` as each environment ends. It exits when the socket closes.
+`{"exited": pid, "code": code}` as each environment ends, and `{"parsed": true}` once
+botocore's data is parsed ahead (`_share_sdk_data`). It exits when the socket closes.
 
 Run by `Zygote.start`: `python -m local_gateway.zygote FD`.
 """
@@ -43,7 +44,7 @@ import signal
 import socket
 import struct
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,11 @@ __all__ = ["ForkedProcess", "Zygote", "needs_fresh_interpreter"]
 
 # What every environment would import anyway: the worker, and the SDK the runtime ships.
 _PRELOAD = ("local_gateway.worker", "boto3", "botocore.session", "botocore.client")
+# The services the module's own handlers call: their models are parsed before the fork.
+_PARSED_SERVICES = ("apigatewaymanagementapi", "dynamodb")
+# How long the zygote waits without a request before it parses them: past the start-up
+# check's environments and a first connection, which it would otherwise slow down.
+_PARSE_WHEN_IDLE_SECONDS = 1.0
 _HEADER = struct.Struct("!I")
 _STREAMS = 3  # stdin, stdout, stderr
 # How often an environment is checked for having ended, once the zygote that could say
@@ -141,28 +147,48 @@ def _exit(code: int) -> None:
     os._exit(code)
 
 
-def _share_endpoints_data() -> None:
-    """Parse botocore's endpoints.json here once, for every environment to share.
+def _share_sdk_data() -> Callable[[], None]:
+    """Let every session share botocore's parsed data files; returns what parses them ahead.
 
-    botocore parses that file (about 7 MB of Python objects, `tracemalloc`) in each
-    session it makes, and function code often makes a session per client: 7 to 15 MB of
-    every environment's own memory. Here the sessions of the forked environments get the
-    zygote's copy, shared copy-on-write, as the clients of one session share one copy.
-    botocore only reads it (`botocore.regions.EndpointResolver`). Only that file of
-    botocore's own data folder is shared: a function's `AWS_DATA_PATH` files are its own.
+    A boto3 session reads and parses botocore's JSON data (the endpoints file alone is
+    about 7 MB of Python objects, `tracemalloc`; then each service's model and endpoint
+    rules) into a cache of its own, and function code often makes a session per client:
+    some 45 ms of CPU of each cold start per client, and megabytes of each environment's
+    memory. Here every botocore loader with the same search path, extras and file loader
+    shares one cache, filled before the fork with what the module's own handlers load,
+    so the environments' sessions find it parsed, in pages shared copy-on-write, as the
+    clients of one session share it. botocore only reads what it has loaded (the one
+    merge of a model's extras happens as it is loaded). A function whose `AWS_DATA_PATH`
+    adds folders gets another search path, so its sessions load its files, as on Lambda.
+    Parsing ahead takes some 150 ms, so it waits until the zygote is idle (`main`), off
+    the start-up's path; environments forked before then parse what they use.
     """
-    from botocore import loaders  # noqa: PLC0415
+    from botocore import loaders, session  # noqa: PLC0415
 
-    path = os.path.join(loaders.Loader.BUILTIN_DATA_PATH, "endpoints")
-    load_file = loaders.JSONFileLoader.load_file
-    parsed = load_file(loaders.JSONFileLoader(), path)
-    if parsed is None:
-        return
+    caches: dict[tuple[Any, ...], dict[Any, Any]] = {}
+    start_loader = loaders.Loader.__init__
 
-    def load_shared(self: loaders.JSONFileLoader, file_path: str) -> Any:
-        return parsed if file_path == path else load_file(self, file_path)
+    def start_sharing(self: loaders.Loader, *args: Any, **kwargs: Any) -> None:
+        start_loader(self, *args, **kwargs)
+        key = (tuple(self.search_paths), tuple(self.extras_types), type(self.file_loader))
+        self._cache = caches.setdefault(key, {})
 
-    loaders.JSONFileLoader.load_file = load_shared  # type: ignore[method-assign]
+    loaders.Loader.__init__ = start_sharing  # type: ignore[method-assign]
+
+    def parse_ahead() -> None:
+        try:
+            parsing = session.get_session()
+            for service in _PARSED_SERVICES:
+                parsing.create_client(
+                    service,
+                    region_name="us-east-1",
+                    aws_access_key_id="zygote",
+                    aws_secret_access_key="zygote",
+                )
+        except Exception:  # a config file botocore refuses: each session parses its own
+            return
+
+    return parse_ahead
 
 
 def _top_level_modules() -> list[str]:
@@ -185,7 +211,7 @@ def main() -> None:
 
     for module in _PRELOAD:
         importlib.import_module(module)
-    _share_endpoints_data()
+    parse_ahead: Callable[[], None] | None = _share_sdk_data()
     # Move everything loaded so far out of the collector's reach: it would otherwise
     # write to every object's header in each environment, copying the shared pages.
     gc.freeze()
@@ -195,7 +221,14 @@ def main() -> None:
     signal.set_wakeup_fd(wake_write)
     _emit({"ready": True, "preloaded": _top_level_modules()})
     while True:
-        readable, _, _ = select.select([requests, wake_read], [], [])
+        idle_limit = _PARSE_WHEN_IDLE_SECONDS if parse_ahead is not None else None
+        readable, _, _ = select.select([requests, wake_read], [], [], idle_limit)
+        if not readable and parse_ahead is not None:
+            parse_ahead()
+            parse_ahead = None
+            gc.freeze()  # the parsed data too, as the modules above
+            _emit({"parsed": True})
+            continue
         if wake_read in readable:
             os.read(wake_read, 4096)
             _reap()
@@ -326,6 +359,9 @@ class Zygote:
         self.environment = dict(environment)
         self._cwd = cwd or Path.cwd()
         self.preloaded: list[str] = []
+        # Set once the zygote has parsed botocore's data ahead: environments forked from
+        # then on find it parsed.
+        self.sdk_parsed = asyncio.Event()
         self._process: asyncio.subprocess.Process | None = None
         self._socket: socket.socket | None = None
         self._lock = asyncio.Lock()
@@ -388,8 +424,9 @@ class Zygote:
         self.preloaded = json.loads(line)["preloaded"]
         # This zygote's own answers and ends: a stale one must not reach the next zygote's.
         self._spawned, self._ends = asyncio.Queue(), {}
+        self.sdk_parsed = asyncio.Event()
         self._events = asyncio.create_task(
-            self._read_events(self._process.stdout, self._spawned, self._ends)
+            self._read_events(self._process.stdout, self._spawned, self._ends, self.sdk_parsed)
         )
 
     @staticmethod
@@ -397,6 +434,7 @@ class Zygote:
         stdout: asyncio.StreamReader,
         spawned: asyncio.Queue[tuple[int, asyncio.Future[int]] | str],
         ends: dict[int, asyncio.Future[int]],
+        sdk_parsed: asyncio.Event,
     ) -> None:
         """Pass on one zygote's answers and its environments' ends until it has gone."""
         loop = asyncio.get_running_loop()
@@ -411,6 +449,8 @@ class Zygote:
                 end = ends.pop(event["exited"], None)
                 if end is not None and not end.done():
                     end.set_result(event["code"])
+            elif "parsed" in event:
+                sdk_parsed.set()
         spawned.put_nowait("the zygote has ended")  # for a request still waiting
         # The zygote is gone and cannot report ends any more: its environments run on,
         # reparented, so look for each one itself until it has gone.

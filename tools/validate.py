@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from local_gateway.paths import REPO_ROOT
@@ -49,15 +51,20 @@ def validate_project(project: Path, aws_versions: tuple[str, ...] = AWS_VERSIONS
     code, out, err = run([f"-chdir={project}", "fmt", "-check", "-recursive", "-no-color"])
     failures = [] if code == 0 else [Failure("terraform fmt -check -recursive", out + err)]
     print(f"{'ok  ' if code == 0 else 'FAIL'} terraform fmt -check -recursive", flush=True)
-    for version in aws_versions:
-        # One copy per version: each initialised directory pins that version, and
-        # the examples include the root module.
-        with project_copy(project) as workspace:
-            for directory in module_dirs(workspace.root):
-                failure = check_module(workspace, directory, version)
-                if failure:
-                    failures.append(failure)
+    # The versions side by side, each in a copy of its own: each initialised directory
+    # pins that version, and the examples include the root module. Terraform and the
+    # stand-in run in child processes, so two threads keep two cores busy.
+    with ThreadPoolExecutor(max_workers=len(aws_versions) or 1) as pool:
+        for version_failures in pool.map(partial(_check_version, project), aws_versions):
+            failures.extend(version_failures)
     return failures
+
+
+def _check_version(project: Path, aws_version: str) -> list[Failure]:
+    """Init and validate every module of a copy of `project` with AWS `aws_version`."""
+    with project_copy(project) as workspace:
+        results = [check_module(workspace, d, aws_version) for d in module_dirs(workspace.root)]
+    return [failure for failure in results if failure]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,12 +15,12 @@ from typing import Any
 
 import grpc
 from google.protobuf import message_factory
-from pyvider.protocols.tfprotov6.protobuf import tfplugin6_pb2 as pb
 
 from local_gateway.standin import cty
 from local_gateway.standin.account import open_account
 from local_gateway.standin.archive import ArchiveError
 from local_gateway.standin.data_sources import read_data_source
+from local_gateway.standin.protocol import pb
 from local_gateway.standin.resources import REGION, fill_computed, mark_computed_unknown
 from local_gateway.standin.rules import (
     Change,
@@ -31,7 +31,7 @@ from local_gateway.standin.rules import (
     plan_violations,
     replacing_attributes,
 )
-from local_gateway.standin.schema import ProviderSchema, block_type, to_proto
+from local_gateway.standin.schema import ProviderSchema, answer_bytes, block_type
 
 __all__ = ["StandinProvider", "rpc_handler"]
 
@@ -50,7 +50,7 @@ class StandinProvider:
     def __init__(self, *, schema: ProviderSchema, version: str = "") -> None:
         self._schema = schema
         # Built on the first GetProviderSchema: Terraform caches the schema and
-        # skips that call on the other instances it starts (schema.to_proto).
+        # skips that call on the other instances it starts (schema.answer_bytes).
         self._schema_response: pb.GetProviderSchema.Response | None = None
         self._version = version
         self._region = REGION
@@ -78,7 +78,9 @@ class StandinProvider:
     def GetProviderSchema(self, _request: pb.GetProviderSchema.Request) -> Any:  # noqa: N802
         """Serve the schema read from the provider's schema file."""
         if self._schema_response is None:
-            self._schema_response = to_proto(self._schema)
+            self._schema_response = pb.GetProviderSchema.Response.FromString(
+                answer_bytes(self._schema)
+            )
         return self._schema_response
 
     def ConfigureProvider(self, request: Any) -> Any:  # noqa: N802

@@ -27,6 +27,9 @@ from tests.plan_apply.helpers import (
 )
 from tools.standin_workspace import Workspace, choose_source, project_copy
 
+# The module-scoped fixtures here are built once: one xdist worker runs the whole module.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 MONITORED = "tests/plan_apply/fixtures/monitored"
 CLOUDWATCH = "tests/plan_apply/fixtures/cloudwatch"
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts"

@@ -36,6 +36,9 @@ from tests.plan_apply.helpers import (
 from tests.plan_apply.policy_audit import findings
 from tools.standin_workspace import Workspace, choose_source, project_copy
 
+# The module-scoped fixtures here are built once: one xdist worker runs the whole module.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 PARAMETER_ARN = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/chat/token-secret"

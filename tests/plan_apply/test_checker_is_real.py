@@ -10,6 +10,9 @@ from tests.plan_apply.helpers import AWS_VERSION
 from tools.standin_workspace import Workspace, project_copy
 from tools.validate import check_module
 
+# The module-scoped fixtures here are built once: one xdist worker runs the whole module.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 # Each mistake goes into a submodule; validating the example that uses it must fail.
 MISTAKE_FILE = "modules/connections-table/zz_mistake.tf"
 CHECKED = "examples/complete"

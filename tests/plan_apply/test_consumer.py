@@ -24,6 +24,9 @@ from tests.plan_apply.helpers import (
 )
 from tools.standin_workspace import Workspace, choose_source
 
+# The module-scoped fixtures here are built once: one xdist worker runs the whole module.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 # The consumer's code is the module's lambda_src, so the route runs a handler found there.
 BROADCAST_ROUTE = {
     "broadcast": {"handler": "websocket_handlers.echo.handler", "manage_connections": True}

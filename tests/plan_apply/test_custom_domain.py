@@ -239,11 +239,16 @@ def test_bad_domain_inputs_are_refused_at_plan_time(
     assert message in " ".join((out + err).split())
 
 
+# One stack for both: the apply with the domain is the one the removal starts from.
 @standin_only
-def test_apply_with_the_default_endpoint_disabled(own_workspace: Workspace) -> None:
+def test_apply_with_the_default_endpoint_disabled_then_without_the_domain(
+    own_workspace: Workspace,
+) -> None:
     """Applied: the stage serves its routes, the domain has API Gateway's documented target,
     the record aliases it, the mapping serves the stage, and the functions and the output
-    send @connections through https://<domain>/<key>."""
+    send @connections through https://<domain>/<key>. Then removing the domain inputs
+    destroys domain, mapping and record, turns execute-api back on, and points the
+    functions at the API's own endpoint and stage."""
     initialised(own_workspace, CONSUMER)
     apply(own_workspace, CONSUMER, _domain(key=KEY, disabled=True))
     assert_stage_serves_configuration(own_workspace, {"$connect", "$disconnect", "$default"})
@@ -266,15 +271,6 @@ def test_apply_with_the_default_endpoint_disabled(own_workspace: Workspace) -> N
     assert outputs["stage_connections_endpoint"]["value"] == endpoint
     assert outputs["domain_name_invoke_url"]["value"] == f"wss://{DOMAIN}/{KEY}"
 
-
-@standin_only
-def test_turning_the_domain_off_again_restores_the_default_endpoint(
-    own_workspace: Workspace,
-) -> None:
-    """Removing the domain inputs destroys domain, mapping and record, turns execute-api
-    back on, and points the functions at the API's own endpoint and stage."""
-    initialised(own_workspace, CONSUMER)
-    apply(own_workspace, CONSUMER, _domain(disabled=True))
     apply(own_workspace, CONSUMER)
     state = state_values(own_workspace, CONSUMER)
     assert not [address for address in state if "custom_domain" in address]

@@ -26,10 +26,14 @@ from tests.plan_apply.helpers import (
 )
 from tools.standin_workspace import Workspace, choose_source, project_copy
 
-pytestmark = pytest.mark.skipif(
-    not choose_source(AWS_VERSION).is_standin,
-    reason="with real providers an apply would create real AWS resources",
-)
+# The module-scoped fixtures here are built once: one xdist worker runs the whole module.
+pytestmark = [
+    pytest.mark.skipif(
+        not choose_source(AWS_VERSION).is_standin,
+        reason="with real providers an apply would create real AWS resources",
+    ),
+    pytest.mark.xdist_group(__name__),
+]
 
 FIXTURE = "tests/plan_apply/fixtures/lambda_function"
 

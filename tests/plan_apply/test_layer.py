@@ -28,6 +28,9 @@ from tests.plan_apply.helpers import (
 from tools.package import layer_files, load_excludes
 from tools.standin_workspace import Workspace, choose_source
 
+# The module-scoped fixtures here are built once: one xdist worker runs the whole module.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 OWN_CODE = "tests/plan_apply/fixtures/own_code"
 CUSTOM_HANDLERS = "examples/custom-handlers"
 LAYER = "module.websocket.aws_lambda_layer_version.handlers"

@@ -17,6 +17,9 @@ import pytest
 from tests.plan_apply.helpers import apply, initialised, plan_json, terraform_ok
 from tools.standin_workspace import Workspace, project_copy
 
+# The module-scoped fixtures here are built once: one xdist worker runs the whole module.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 OUTPUTS_CONSUMER = "tests/plan_apply/fixtures/outputs_consumer"
 REGION = "eu-west-1"
 ACCOUNT = r"\d{12}"

@@ -27,6 +27,9 @@ from tools.provider_versions import (
 )
 from tools.standin_workspace import Workspace
 
+# The module-scoped fixtures here are built once: one xdist worker runs the whole module.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 OLD_PROVIDER_FLOOR = "tests/plan_apply/fixtures/old_provider_floor"
 
 # What versions.tf files said before their floors came from the changelogs.

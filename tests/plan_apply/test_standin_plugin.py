@@ -137,3 +137,22 @@ def test_refuses_to_run_without_the_magic_cookie() -> None:
     assert done.returncode == 1
     assert "Terraform provider plugin" in done.stderr
     assert done.stdout == ""
+
+
+def test_the_protocol_bindings_load_without_pyvider_s_package_init() -> None:
+    """Terraform starts each stand-in several times per command; its start does not pay for
+    pyvider's package `__init__` (provide.foundation, about 0.18 s), and the bindings it
+    loads instead are pyvider's generated ones."""
+    probe = (
+        "import sys; from local_gateway.standin.protocol import pb; "
+        "print('provide.foundation' in sys.modules, pb.__name__, "
+        "pb.GetProviderSchema.DESCRIPTOR.full_name)"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT
+    ).stdout.split()
+    assert shown == [
+        "False",
+        "pyvider.protocols.tfprotov6.protobuf.tfplugin6_pb2",
+        "tfplugin6.GetProviderSchema",
+    ]

@@ -34,6 +34,9 @@ from tests.plan_apply.helpers import (
 )
 from tools.standin_workspace import Workspace, project_copy
 
+# The module-scoped fixtures here are built once: one xdist worker runs the whole module.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 # Release 0.1.0, the last commit before the apply-time fixes (tagged v0.1.0).
 BASELINE_COMMIT = "f8d504b0b953ad1d52c0077e005ceb58de4957fa"
 # Where that release kept its consumer: as deep as CONSUMER, so its `source` finds the

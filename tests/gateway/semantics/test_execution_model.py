@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
@@ -187,6 +188,53 @@ async def test_at_the_machine_limit_a_new_environment_replaces_another_functions
         await until(lambda: not alive(first["pid"]))
         assert pool(service, "count").environments == []
         assert (await ask(client, action="count"))["count"] == 1  # a fresh environment
+
+
+async def test_at_the_machine_limit_a_function_waits_for_its_own_not_replace_one_just_used(
+    source_dir: Path, tmp_path: Path
+) -> None:
+    """A function that has an environment (busy) does not replace another function's
+    environment that was idle only a moment: it waits for its own, which a warm invocation
+    frees soon, instead of paying two cold starts (one now, one when the other function
+    runs again)."""
+    release = tmp_path / "release"
+    async with one_held(
+        source_dir, release, max_environments=2, replace_idle_environment_after=60
+    ) as (service, holder, second):
+        (connect_environment,) = pool(service, "$connect").environments
+        await second.send(json.dumps({"action": "count"}))
+        # Longer than an invocation waits for a busy environment before a cold start.
+        await asyncio.sleep(0.5)
+        release.touch()
+        answers = [json.loads(await asyncio.wait_for(c.recv(), 20)) for c in (holder, second)]
+        assert [answer["count"] for answer in answers] == [1, 2]
+        assert answers[0]["pid"] == answers[1]["pid"]
+        assert pool(service, "$connect").environments == [connect_environment]
+        assert connect_environment.pid is not None
+        assert alive(connect_environment.pid)
+
+
+@pytest.mark.parametrize("idle_enough", [0.0, 1.0], ids=["at-once", "after-waiting"])
+async def test_at_the_machine_limit_an_environment_idle_long_enough_is_replaced(
+    source_dir: Path, tmp_path: Path, idle_enough: float
+) -> None:
+    """Once another function's environment has been idle `replace_idle_environment_after`
+    seconds, an overlapping invocation replaces it and runs while the first is still held:
+    at once when it is idle enough already, else as soon as it is (the waiting invocation
+    does not wait for its own function's environment to end)."""
+    release = tmp_path / "release"
+    async with one_held(
+        source_dir, release, max_environments=2, replace_idle_environment_after=idle_enough
+    ) as (service, holder, second):
+        (connect_environment,) = pool(service, "$connect").environments
+        answer = await ask(second, action="count")  # while the holder's invocation is held
+        assert answer["count"] == 1
+        assert answer["pid"] != connect_environment.pid
+        assert pool(service, "$connect").environments == []
+        assert connect_environment.pid is not None
+        await until(lambda: not alive(connect_environment.pid))
+        release.touch()
+        assert json.loads(await asyncio.wait_for(holder.recv(), 20))["count"] == 1
 
 
 async def test_integration_timeout_answers_endpoint_request_timed_out_and_the_function_runs_on(

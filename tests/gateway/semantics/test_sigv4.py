@@ -192,6 +192,22 @@ def test_stale_signature_is_expired(key: str) -> None:
     assert rejected.value.message.endswith("- 5 min.)")
 
 
+@pytest.mark.parametrize(
+    "amz_date", ["2026-11-26T08:00:00Z", "2026112T080000Z", "20261326T080000Z", "20261126T080000"]
+)
+def test_date_outside_the_basic_format_is_refused(amz_date: str) -> None:
+    """X-Amz-Date is `yyyyMMdd'T'HHmmss'Z'` exactly, a real date ("Elements of an AWS API
+    request signature", IAM user guide); anything else is named before any HMAC."""
+    request = _signed()
+    request.headers.replace_header("X-Amz-Date", amz_date)
+    with pytest.raises(SignatureRejected) as rejected:
+        _check(request)
+    assert rejected.value.error_type == "IncompleteSignatureException"
+    assert rejected.value.message == (
+        f"X-Amz-Date must be in the ISO 8601 basic format yyyyMMdd'T'HHmmss'Z': '{amz_date}'."
+    )
+
+
 def test_future_signature_is_not_yet_current() -> None:
     """Signed more than 5 minutes ahead of the clock: "Signature not yet current"."""
     with pytest.raises(SignatureRejected, match="Signature not yet current"):

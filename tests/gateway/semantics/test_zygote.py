@@ -25,6 +25,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from local_gateway.routes import Route
+from local_gateway.service import GatewayService
 from local_gateway.zygote import Zygote, needs_fresh_interpreter
 from tests.gateway.conftest import until
 from tests.gateway.semantics.test_execution_model import gateway, pool
@@ -149,3 +150,73 @@ def test_a_function_bundling_a_preloaded_package_or_python_variables_starts_fres
     assert needs_fresh_interpreter([plain, bundled], shared, zygote)
     assert needs_fresh_interpreter([single], shared, zygote)
     assert needs_fresh_interpreter([plain], {**shared, "PYTHONHASHSEED": "0"}, zygote)
+
+
+SDK = Route(key="sdk", handler="lifecycle.handlers.sdk_files_read", two_way_response=True)
+
+
+async def fork_after_parsing(service: GatewayService, key: str) -> None:
+    """Wait for the zygote to parse botocore's data ahead; the next invocation of `key`
+    then runs in an environment forked after that."""
+    assert service.invoker is not None
+    assert service.invoker.zygote is not None
+    await asyncio.wait_for(service.invoker.zygote.sdk_parsed.wait(), 20)
+    pool(service, key).reload()
+
+
+async def files_read(client: ClientConnection, service: str) -> dict[str, Any]:
+    await client.send(json.dumps({"action": "sdk", "service": service}))
+    return json.loads(await asyncio.wait_for(client.recv(), 20))
+
+
+async def test_forked_environments_find_the_sdk_data_of_the_modules_services_parsed(
+    source_dir: Path,
+) -> None:
+    """Once the zygote has been idle and parsed them, a new boto3 session in an environment
+    forked after that builds a client of the services the module's handlers call without
+    reading a data file. Another service's files are read by the environment itself, once."""
+    async with (
+        gateway(source_dir, SDK) as service,
+        websockets.connect(service.websocket_url) as client,
+    ):
+        await fork_after_parsing(service, "sdk")
+        for name in ("apigatewaymanagementapi", "dynamodb"):
+            assert (await files_read(client, name))["read"] == []
+        management = await files_read(client, "apigatewaymanagementapi")
+        assert "PostToConnection" in management["operations"]
+        first_sqs = await files_read(client, "sqs")
+        assert any("/data/sqs/" in path for path in first_sqs["read"])
+        assert "SendMessage" in first_sqs["operations"]
+        assert (await files_read(client, "sqs"))["read"] == []
+
+
+async def test_a_functions_own_aws_data_path_is_read_not_the_shared_data(
+    source_dir: Path, tmp_path: Path
+) -> None:
+    """A function whose `AWS_DATA_PATH` holds its own model of a service gets that model,
+    as boto3 on Lambda would read it, not the one parsed for every environment."""
+    from botocore.loaders import Loader  # noqa: PLC0415
+
+    builtin = Loader()
+    version = builtin.determine_latest_version("apigatewaymanagementapi", "service-2")
+    model = builtin.load_service_model("apigatewaymanagementapi", "service-2", version)
+    extra = {**model["operations"]["GetConnection"], "name": "LocalOnly"}
+    extra["http"] = {**extra["http"], "requestUri": "/@connections/{connectionId}/local"}
+    model["operations"]["LocalOnly"] = extra
+    folder = tmp_path / "models" / "apigatewaymanagementapi" / version
+    folder.mkdir(parents=True)
+    (folder / "service-2.json").write_text(json.dumps(model))
+    own = Route(
+        key="sdk",
+        handler=SDK.handler,
+        two_way_response=True,
+        environment={"AWS_DATA_PATH": str(tmp_path / "models")},
+    )
+    async with (
+        gateway(source_dir, own) as service,
+        websockets.connect(service.websocket_url) as client,
+    ):
+        await fork_after_parsing(service, "sdk")
+        answer = await files_read(client, "apigatewaymanagementapi")
+        assert "LocalOnly" in answer["operations"]
+        assert str(folder / "service-2") in answer["read"]  # botocore adds the extension

@@ -15,6 +15,9 @@ from local_gateway.paths import REPO_ROOT
 from local_gateway.terraform_source import PlannedStack
 from tests.gateway.terraform.conftest import plan, serving
 
+# The module-scoped fixtures here are built once: one xdist worker runs the whole module.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 # The SSM parameter examples/complete names as its authorizer's token secret.
 _SECRET_ARN = "arn:aws:ssm:eu-west-1:123456789012:parameter/websocket-complete/token-secret"
 

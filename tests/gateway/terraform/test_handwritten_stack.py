@@ -27,6 +27,9 @@ from tests.gateway.terraform.conftest import (
     serving,
 )
 
+# The module-scoped fixtures here are built once: one xdist worker runs the whole module.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 REGION = "eu-central-1"  # the stack's provider block
 
 

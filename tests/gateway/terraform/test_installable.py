@@ -22,6 +22,9 @@ import pytest
 
 from local_gateway.paths import REPO_ROOT, default_schemas_dir
 
+# The module-scoped fixtures here are built once: one xdist worker runs the whole module.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _NO_INDEX = ("Could not find a version", "No matching distribution", "Failed to establish")
 

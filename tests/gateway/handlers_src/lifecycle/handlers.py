@@ -80,3 +80,30 @@ def describe(_event: dict[str, Any], _context: Any) -> dict[str, Any]:
         "first_path": sys.path[0],
     }
     return {"statusCode": 200, "body": json.dumps(body)}
+
+
+def sdk_files_read(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    """Two-way: the botocore data files a new session reads from disk to build a client of
+    the service the message names, and that client's operations."""
+    import boto3.session  # noqa: PLC0415 - as a handler making its client at its first call
+    from botocore import loaders  # noqa: PLC0415
+
+    read: list[str] = []
+    load_file = loaders.JSONFileLoader.load_file
+
+    def counting(self: loaders.JSONFileLoader, file_path: str) -> Any:
+        read.append(file_path)
+        return load_file(self, file_path)
+
+    loaders.JSONFileLoader.load_file = counting  # type: ignore[method-assign]
+    try:
+        client = boto3.session.Session().client(
+            json.loads(event["body"])["service"],
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+    finally:
+        loaders.JSONFileLoader.load_file = load_file  # type: ignore[method-assign]
+    body = {"read": read, "operations": sorted(client.meta.service_model.operation_names)}
+    return {"statusCode": 200, "body": json.dumps(body)}
