@@ -144,26 +144,33 @@ class EnvironmentBudget:
             self.in_use += 1
             return True
         idle_since = time.monotonic() - (self.replace_idle_after if pool.environments else 0.0)
-        idle = [
-            (e.last_used, id(e), other, e)
-            for other in self._pools
-            if other is not pool
-            for e in other.idle
-            if e.last_used <= idle_since
-        ]
-        if not idle:
+        longest = self._idle_longest(pool)
+        if longest is None or longest[1].last_used > idle_since:
             return False
-        _, _, other, environment = min(idle)
+        other, environment = longest
         other.evict(environment)  # its slot passes to `pool`
         return True
 
     def replaceable_in(self, pool: FunctionPool) -> float | None:
         """Seconds until `pool` may replace another function's idle environment; None when
         no other function has one idle."""
-        idle = [e.last_used for other in self._pools if other is not pool for e in other.idle]
+        longest = self._idle_longest(pool)
+        if longest is None:
+            return None
+        return max(0.0, longest[1].last_used + self.replace_idle_after - time.monotonic())
+
+    def _idle_longest(self, pool: FunctionPool) -> tuple[FunctionPool, Environment] | None:
+        """The environment idle longest among the other functions', with its pool."""
+        idle = [
+            (e.last_used, id(e), other, e)
+            for other in self._pools
+            if other is not pool
+            for e in other.idle
+        ]
         if not idle:
             return None
-        return max(0.0, min(idle) + self.replace_idle_after - time.monotonic())
+        _, _, other, environment = min(idle)
+        return other, environment
 
     def release(self, pool: FunctionPool) -> None:
         """One environment ended: a waiting invocation (its own function's first) may start one."""
